@@ -1,0 +1,23 @@
+"""migsim: labour migration from Central Asia, one household a row.
+
+The public API is loaded lazily so that ``import sim`` stays fast:
+``sim.load_scenario``, ``sim.run``, ``sim.MigrationModel``, ``sim.Results``.
+"""
+
+from importlib import import_module
+
+__all__ = ["InputError", "MigrationModel", "Results", "load_scenario", "run"]
+
+_LAZY = {
+    "load_scenario": "sim.scenario",
+    "run": "sim.api",
+    "MigrationModel": "sim.model",
+    "Results": "sim.results",
+    "InputError": "sim.errors",
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

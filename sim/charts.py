@@ -1,0 +1,76 @@
+"""PNG charts of a run against the observed figures."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from sim import data
+from sim.data import ORIGIN_NAMES, ORIGINS
+
+COLOURS = {"TJ": "#1b9e77", "KG": "#d95f02", "UZ": "#7570b3"}
+
+
+def observed_remittances_pct() -> pd.DataFrame:
+    """WDI remittances received, % of GDP (2022-02 vintage), long format."""
+    rows = []
+    for code in ORIGINS:
+        for year, value in data.series("remittances_received_pct_gdp", ORIGIN_NAMES[code]).items():
+            rows.append((code, year, value))
+    return pd.DataFrame(rows, columns=["origin", "year", "value"])
+
+
+def observed_present_in_russia() -> pd.DataFrame:
+    """Russian migration-service counts of citizens present, with their dates."""
+    frame = data.observed()
+    sel = frame[frame["indicator"] == "citizens_present_in_russia_fms"]
+    rows = []
+    for country, value, unit in zip(sel["country"], sel["value"], sel["unit"], strict=True):
+        code = data.COUNTRY_CODES.get(country)
+        if code in ORIGINS:
+            date = pd.Timestamp(unit.split("as of ")[1][:10])
+            rows.append((code, date, float(value)))
+    return pd.DataFrame(rows, columns=["origin", "date", "value"])
+
+
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def run_chart(frame: pd.DataFrame, path: Path, title: str) -> Path:
+    """Remittances (% of GDP, annual) and migrants in Russia (monthly) per origin,
+    simulated lines against observed points."""
+    plt = _figure()
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
+    yearly = frame.assign(year=frame["date"].dt.year).groupby(["origin", "year"])[
+        "remittances_gdp_pct"
+    ].mean()
+    obs_pct = observed_remittances_pct()
+    obs_stock = observed_present_in_russia()
+    for code in ORIGINS:
+        colour = COLOURS[code]
+        if code in yearly.index.get_level_values(0):
+            series = yearly.loc[code]
+            left.plot(series.index, series.to_numpy(), color=colour, label=f"{code} simulated")
+        obs = obs_pct[obs_pct["origin"] == code]
+        left.scatter(obs["year"], obs["value"], color=colour, marker="o", s=18,
+                     label=f"{code} WDI")  # fmt: skip
+        sim_rows = frame[frame["origin"] == code]
+        right.plot(sim_rows["date"], sim_rows["migrants_ru"] / 1e6, color=colour, label=code)
+        obs = obs_stock[obs_stock["origin"] == code]
+        right.scatter(obs["date"], obs["value"] / 1e6, color=colour, marker="D", s=22)
+    left.set_title("Remittances received, % of GDP (annual)")
+    left.set_xlabel("year")
+    left.legend(fontsize=7, ncol=2)
+    right.set_title("Migrants in Russia, millions (points: citizens present, FMS)")
+    right.legend(fontsize=8)
+    fig.suptitle(title)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

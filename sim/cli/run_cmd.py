@@ -1,0 +1,143 @@
+"""``migsim run`` and ``migsim bench``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from sim.cli.app import app
+from sim.errors import InputError
+
+KEY_COLUMNS = ("migrants_ru", "migrants_kz", "banned", "remittances_gdp_pct", "poverty_rate")
+
+
+def parse_by(by: str | None) -> tuple[str, ...]:
+    """``"region,sex"`` -> ``("region", "sex")``, validated."""
+    from sim.indicators import KEYS
+
+    if not by:
+        return ()
+    keys = tuple(part.strip() for part in by.split(",") if part.strip())
+    for key in keys:
+        if key not in KEYS:
+            raise InputError(f"--by {key!r}; allowed: {', '.join(KEYS)} (comma-separated)")
+    return keys
+
+
+def default_out(scenario: Path) -> Path:
+    return Path("results") / f"{scenario.stem}.parquet"
+
+
+class Progress:
+    """A progress bar over months that appears only for runs longer than a second."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        from tqdm import tqdm
+
+        if self.bar is None:
+            self.bar = tqdm(total=total, desc=self.label, unit="month", delay=1.0, leave=False)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def summary_lines(frame) -> list[str]:
+    """A short table: key indicators by origin, first, middle and last year."""
+    years = sorted(frame["date"].dt.year.unique())
+    picks = sorted({years[0], years[len(years) // 2], years[-1]})
+    yearly = frame.assign(year=frame["date"].dt.year).groupby(["origin", "year"], sort=False)[
+        list(KEY_COLUMNS)
+    ].mean()
+    header = f"{'origin':6} {'year':>4} {'migrants_ru':>12} {'migrants_kz':>12} {'banned':>10} "
+    header += f"{'remit_%GDP':>10} {'poverty':>8}"
+    lines = [header]
+    for (origin, year), row in yearly.iterrows():
+        if year in picks:
+            lines.append(
+                f"{origin:6} {year:>4} {row.migrants_ru:>12,.0f} {row.migrants_kz:>12,.0f} "
+                f"{row.banned:>10,.0f} {row.remittances_gdp_pct:>10.1f} {row.poverty_rate:>8.1%}"
+            )
+    return lines
+
+
+@app.command()
+def run(
+    scenario: Path = typer.Argument(..., help="Scenario TOML file."),
+    households: int = typer.Option(100_000, "--households", "-n", help="Simulated households."),
+    seed: int = typer.Option(0, help="Root seed."),
+    engine: str = typer.Option("numba", help="numba (fast) or mesa (one Agent per household)."),
+    threads: int = typer.Option(None, help="numba threads (results do not depend on it)."),
+    until: str = typer.Option(None, help="Last month, YYYY-MM."),
+    by: str = typer.Option(None, help="Extra keys: region, sex (comma-separated)."),
+    annual: bool = typer.Option(False, "--annual", help="Yearly aggregates."),
+    out: Path = typer.Option(None, help="Output .parquet or .csv (default results/NAME.parquet)."),
+) -> None:
+    """Run a scenario; write the results table and a PNG chart beside it."""
+    from sim.api import run as run_scenario
+    from sim.charts import run_chart
+    from sim.model import resolve_scenario
+    from sim.months import parse_month
+    from sim.results import check_output_path
+
+    keys = parse_by(by)
+    resolved = resolve_scenario(scenario)
+    if until is not None:
+        resolved = resolved.with_end(parse_month(until, "--until"))
+    if households < 3:
+        raise InputError(f"--households {households}; allowed: an integer >= 3")
+    out = out or default_out(scenario)
+    if out.parent == Path("results") and not out.parent.exists():
+        out.parent.mkdir(parents=True)
+    check_output_path(out)
+
+    progress = Progress(resolved.name)
+    try:
+        results = run_scenario(resolved, households=households, seed=seed, engine=engine,
+                               threads=threads, progress=progress)  # fmt: skip
+    finally:
+        progress.close()
+    results.write(out, by=keys, annual_totals=annual)
+    chart = run_chart(results.frame, out.with_suffix(".png"), resolved.title)
+    for line in summary_lines(results.frame):
+        typer.echo(line)
+    typer.echo(f"wrote {out} and {chart}")
+
+
+@app.command()
+def bench(
+    households: int = typer.Option(100_000, "--households", "-n"),
+    steps: int = typer.Option(24, help="Months to time after a warm-up month."),
+    engine: str = typer.Option("numba", help="numba or mesa."),
+    threads: int = typer.Option(None, help="numba threads."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    scaling: bool = typer.Option(False, "--scaling", help="Run 10k, 100k, 1M and full scale."),
+) -> None:
+    """Measure household-steps per second, memory, compile and network-build time."""
+    from sim.bench import SCALING_SIZES
+    from sim.bench import bench as measure
+
+    if engine not in ("numba", "mesa"):
+        raise InputError(f"--engine {engine!r}; allowed: numba, mesa")
+    if households < 3 or steps < 1:
+        raise InputError("--households must be >= 3 and --steps >= 1")
+    sizes = SCALING_SIZES if scaling else (households,)
+    rows = [measure(n, steps, engine, threads) for n in sizes]
+    if as_json:
+        typer.echo(json.dumps(rows if scaling else rows[0], indent=None))
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['households']:>10,} households  {row['engine']:5}  {row['threads']} threads  "
+            f"{row['household_steps_per_s']:.3g} household-steps/s  "
+            f"{row['seconds_per_step'] * 1e3:.1f} ms/step  build {row['build_s']:.2f} s  "
+            f"network {row['network_build_s']:.2f} s  compile {row['compile_s']:.2f} s  "
+            f"{row['bytes_per_household']:.0f} B/household  peak {row['peak_rss_mb']:.0f} MiB"
+        )

@@ -1,0 +1,223 @@
+"""``MigrationModel``: a Mesa model over struct-of-arrays household state.
+
+Two schedulers share one jitted household rule (:func:`sim.kernels.household_rule`):
+
+- ``engine="numba"`` applies it to all households in a parallel loop;
+- ``engine="mesa"`` makes one :class:`HouseholdAgent` per household and lets
+  Mesa step them (in its shuffled order); each agent applies the rule to its
+  own row.
+
+Both then publish the month's locations to the network with the same commit
+and reduce the same integer counters, so the same seed gives the same numbers
+bit for bit, whatever the engine or the number of threads.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from pathlib import Path
+
+import mesa
+import numpy as np
+
+from sim import kernels
+from sim.errors import InputError
+from sim.indicators import PERSON_COLUMNS
+from sim.months import month_dates, parse_month
+from sim.network import NetworkSpec, build_network
+from sim.population import real_households, regions, synthesize
+from sim.scenario import Scenario, load_scenario
+from sim.state import HouseholdState
+from sim.timeline import compile_timeline
+
+ENGINES = ("numba", "mesa")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SCENARIO = "scenarios/baseline.toml"
+
+
+def resolve_scenario(scenario: str | Path | Scenario) -> Scenario:
+    """A loaded scenario from a path (relative to the working directory or the project)."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    path = Path(scenario)
+    if not path.exists() and not path.is_absolute() and (PROJECT_ROOT / path).exists():
+        path = PROJECT_ROOT / path
+    return load_scenario(path)
+
+
+class HouseholdAgent(mesa.Agent):
+    """One household of the mesa engine: applies the shared rule to its own row."""
+
+    def __init__(self, model: MigrationModel, row: int):
+        super().__init__(model)
+        self.row = row
+
+    def step(self) -> None:
+        m = self.model
+        kernels.household_rule(
+            self.row, m.step_counter, m.seed_value, m.month_row, *m.state.rule_args(),
+            m.block_counters[self.row // kernels.BLOCK],
+        )  # fmt: skip
+
+
+def _national(model: MigrationModel, column: str) -> float:
+    """A national total (all origins) of the latest month, for the DataCollector."""
+    return float(model.latest_totals[column])
+
+
+class MigrationModel(mesa.Model):
+    """Labour migration from Central Asia, one household a row.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+        A scenario file or a loaded scenario.
+    households : int
+        Simulated households over the three origins (split in proportion).
+    seed : int
+        Root seed of every random draw (population, network, behaviour).
+    engine : {"numba", "mesa"}
+    until : str, optional
+        Last month to simulate (``YYYY-MM``), before the scenario's end.
+    network : NetworkSpec, optional
+    **levers
+        Overrides of behavioural, policy and driver parameters (names and
+        ranges in :data:`sim.params.SPECS`), validated.
+    """
+
+    def __init__(
+        self,
+        scenario: str | Path | Scenario = DEFAULT_SCENARIO,
+        households: int = 2000,
+        seed: int = 0,
+        engine: str = "numba",
+        until: str | None = None,
+        network: NetworkSpec | None = None,
+        **levers: float,
+    ):
+        super().__init__(seed=seed)
+        if engine not in ENGINES:
+            raise InputError(f"engine = {engine!r}; allowed: {', '.join(ENGINES)}")
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise InputError(f"seed = {seed!r}; allowed: an integer >= 0")
+        if isinstance(households, bool) or not isinstance(households, int | np.integer):
+            raise InputError(f"households = {households!r}; allowed: an integer >= 3")
+        resolved = resolve_scenario(scenario)
+        if until is not None:
+            resolved = resolved.with_end(parse_month(until, "until"))
+        self.scenario = resolved
+        self.params = resolved.parameters.replace(**levers)
+        self.engine = engine
+        self.seed_value = int(seed)
+        self.network_spec = network or NetworkSpec()
+
+        clock = time.perf_counter()
+        self.population = synthesize(int(households), self.seed_value)
+        self.timings = {"population_s": time.perf_counter() - clock}
+        clock = time.perf_counter()
+        net = build_network(self.population.region, self.population.origin, self.network_spec,
+                            self.seed_value)  # fmt: skip
+        self.timings["network_s"] = time.perf_counter() - clock
+        self.state = HouseholdState.initial(
+            self.population, net, self.params.initial_aware, self.seed_value
+        )
+        self.timeline = compile_timeline(resolved, self.params)
+        self.regions = regions()
+        n_cells = 2 * len(self.regions)
+        n_blocks = (self.state.n + kernels.BLOCK - 1) // kernels.BLOCK
+        self.block_counters = np.zeros((n_blocks, n_cells, kernels.N_INDICATORS), dtype=np.int64)
+        self.cells = np.zeros((self.timeline.n_months, n_cells, kernels.N_INDICATORS), np.int64)
+        self._latest = np.zeros((n_cells, kernels.N_INDICATORS), dtype=np.int64)
+        self.weights = real_households(self.timeline.drivers.population) / np.maximum(
+            self.population.households_per_origin, 1
+        )
+        self.step_counter = 0
+        self.month_row = self.timeline.table[0]
+        self.latest_totals: dict[str, float] = {}
+
+        if engine == "mesa":
+            for row in range(self.state.n):
+                HouseholdAgent(self, row)
+        clock = time.perf_counter()
+        for _ in range(self.timeline.spinup_months):
+            self._advance()
+        self.timings["spinup_s"] = time.perf_counter() - clock
+        self._record(None)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                name: functools.partial(_national, column=name)
+                for name in (*PERSON_COLUMNS, "remittances_usd")
+            }
+        )
+        self.datacollector.collect(self)
+
+    @property
+    def month_index(self) -> int:
+        """Months of the horizon simulated so far."""
+        return self.step_counter - self.timeline.spinup_months
+
+    def _advance(self) -> None:
+        """One month of every household, then the network commit and the reduction."""
+        self.month_row = self.timeline.table[self.step_counter]
+        if self.engine == "numba":
+            kernels.step_households(
+                self.step_counter, self.seed_value, self.month_row, *self.state.rule_args(),
+                self.block_counters,
+            )  # fmt: skip
+        else:
+            self.block_counters[:] = 0
+            self.agents.shuffle_do("step")
+        state = self.state
+        kernels.commit_network(state.flags, state.flags_next, state.indptr, state.neighbours,
+                               state.contacts)  # fmt: skip
+        kernels.reduce_blocks(self.block_counters, self._latest)
+        self.step_counter += 1
+
+    def _record(self, month: int | None) -> None:
+        if month is not None:
+            self.cells[month] = self._latest
+        w_month = max(0, min(self.month_index - 1, self.timeline.n_months - 1))
+        origin_of_cell = np.repeat(
+            self.regions["origin"].map(("TJ", "KG", "UZ").index).to_numpy(), 2
+        )
+        w = self.weights[w_month][origin_of_cell]
+        self.latest_totals = {
+            name: float((self._latest[:, counter] * w).sum())
+            for name, counter in PERSON_COLUMNS.items()
+        }
+        self.latest_totals["remittances_usd"] = float(
+            (self._latest[:, kernels.REMIT_CENTS] * w).sum() / 100.0
+        )
+
+    def step(self) -> None:
+        """Advance one month of the horizon and collect the indicators."""
+        if self.month_index >= self.timeline.n_months:
+            self.running = False
+            return
+        month = self.month_index
+        self._advance()
+        self._record(month)
+        self.datacollector.collect(self)
+        if self.month_index >= self.timeline.n_months:
+            self.running = False
+
+    def results(self):
+        """The :class:`sim.results.Results` of the months simulated so far."""
+        from sim.results import Results
+
+        done = self.month_index
+        return Results(
+            cells=self.cells[:done].copy(),
+            regions=self.regions,
+            weights=self.weights[:done],
+            gdp_usd=self.timeline.drivers.gdp_usd[:done],
+            dates=month_dates(self.timeline.start, done),
+            metadata=self.provenance(),
+        )
+
+    def provenance(self) -> dict:
+        """Scenario (resolved), parameters, seed, size, code version, data vintage."""
+        from sim.provenance import provenance
+
+        return provenance(self.scenario, self.params, self.seed_value, self.state.n, self.engine)

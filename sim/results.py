@@ -1,0 +1,111 @@
+"""Results of a run: the tidy table, its breakdowns, and writing it to disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.indicators import KEYS, annual, build_frame
+
+FORMATS = (".parquet", ".csv")
+
+
+@dataclass
+class Results:
+    """The counters of a run and everything needed to turn them into tables.
+
+    ``frame`` is the monthly table by origin; :meth:`table` gives breakdowns
+    by region and sex and yearly aggregates.
+    """
+
+    cells: np.ndarray
+    regions: pd.DataFrame
+    weights: np.ndarray
+    gdp_usd: np.ndarray
+    dates: pd.DatetimeIndex
+    metadata: dict = field(default_factory=dict)
+    _frame: pd.DataFrame | None = field(default=None, repr=False)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """One row per (date, origin): the indicators of ``docs/model.md``."""
+        if self._frame is None:
+            self._frame = self.table()
+        return self._frame
+
+    def table(self, by: tuple[str, ...] = (), annual_totals: bool = False) -> pd.DataFrame:
+        """The results keyed by date (or year), origin and the keys in ``by``."""
+        unknown = [key for key in by if key not in KEYS]
+        if unknown:
+            raise InputError(f"--by {unknown[0]!r}; allowed: {', '.join(KEYS)}")
+        frame = build_frame(self.cells, self.regions, self.weights, self.gdp_usd, self.dates, by)
+        return annual(frame) if annual_totals else frame
+
+    def write(self, path: str | Path, by: tuple[str, ...] = (), annual_totals: bool = False) -> Path:
+        """Write the table as Parquet or CSV (by extension), atomically, with provenance."""
+        path = Path(path)
+        table = self.table(by, annual_totals)
+        write_table(table, path, {**self.metadata, "by": list(by), "annual": annual_totals})
+        return path
+
+
+def check_output_path(path: Path) -> None:
+    """Refuse an output path we cannot write, before any work is done."""
+    if path.suffix not in FORMATS:
+        raise InputError(f"--out {path}: unknown format {path.suffix!r}; allowed: .parquet, .csv")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"--out {path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK):
+        raise InputError(f"--out {path}: directory {parent} is not writable")
+    if path.exists() and path.is_dir():
+        raise InputError(f"--out {path}: is a directory")
+
+
+def atomic_write(path: Path, write) -> None:
+    """Call ``write(tmp_path)`` then rename over ``path``; nothing half-written."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_table(table: pd.DataFrame, path: Path, meta: dict) -> None:
+    """Parquet with ``migsim`` JSON in the schema metadata, or CSV with a ``.json`` sidecar."""
+    check_output_path(path)
+    text = json.dumps(meta, default=str)
+    if path.suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        arrow = pa.Table.from_pandas(table, preserve_index=False)
+        arrow = arrow.replace_schema_metadata({**(arrow.schema.metadata or {}), b"migsim": text})
+        atomic_write(path, lambda tmp: pq.write_table(arrow, tmp))
+    else:
+        atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+        sidecar = path.with_suffix(path.suffix + ".json")
+        atomic_write(sidecar, lambda tmp: tmp.write_text(text))
+
+
+def read_metadata(path: str | Path) -> dict:
+    """The provenance stored with a results file."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return json.loads(pq.read_schema(path).metadata[b"migsim"])
+    return json.loads(path.with_suffix(path.suffix + ".json").read_text())

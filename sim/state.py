@@ -1,0 +1,101 @@
+"""Household state: one struct of equal-length arrays with fixed dtypes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.kernels import MAX_MEMBERS, NEVER, NO_BAN, count_contacts
+from sim.network import Network
+from sim.population import Population
+
+
+@dataclass
+class HouseholdState:
+    """Everything the household rule reads and writes, one row per household.
+
+    Attributes
+    ----------
+    origin : ndarray(int8, (n,))
+    cell_base : ndarray(int16, (n,))
+        ``2 * region``: the household's indicator cell for men (women: +1).
+    size, n_members : ndarray(int8, (n,))
+    skill : ndarray(uint8, (n,))
+    aware : ndarray(int8, (n,))
+        Knows that legal work in Kazakhstan is possible.
+    contacts : ndarray(int16, (n, 2))
+        Contacts with a member in Russia / in Kazakhstan (last month).
+    flags, flags_next : ndarray(int8, (n,))
+        Bit 0: a member in Russia; bit 1: a member in Kazakhstan. ``flags`` is
+        what contacts see; ``flags_next`` what the rule wrote this month.
+    m_loc, m_irregular, m_ban_known, m_sex, m_age : ndarray(int8, (n, MAX_MEMBERS))
+    m_ban_until, m_returned : ndarray(int16, (n, MAX_MEMBERS))
+        Step until which a ban stands (-1 none); step of the last return.
+    indptr : ndarray(int64, (n + 1,)), neighbours : ndarray(int32, (2 * edges,))
+        The contact network in CSR form.
+    """
+
+    origin: np.ndarray
+    cell_base: np.ndarray
+    size: np.ndarray
+    n_members: np.ndarray
+    skill: np.ndarray
+    aware: np.ndarray
+    contacts: np.ndarray
+    flags: np.ndarray
+    flags_next: np.ndarray
+    m_loc: np.ndarray
+    m_irregular: np.ndarray
+    m_ban_until: np.ndarray
+    m_ban_known: np.ndarray
+    m_sex: np.ndarray
+    m_age: np.ndarray
+    m_returned: np.ndarray
+    indptr: np.ndarray
+    neighbours: np.ndarray
+
+    @classmethod
+    def initial(cls, population: Population, network: Network, initial_aware: float, seed: int):
+        """Everyone at home, no bans; a share of households aware of Kazakh permits."""
+        n = population.n
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 4]))
+        shape = (n, MAX_MEMBERS)
+        state = cls(
+            origin=population.origin,
+            cell_base=(2 * population.region).astype(np.int16),
+            size=population.size,
+            n_members=population.n_members,
+            skill=population.skill,
+            aware=(rng.random(n) < initial_aware).astype(np.int8),
+            contacts=np.zeros((n, 2), dtype=np.int16),
+            flags=np.zeros(n, dtype=np.int8),
+            flags_next=np.zeros(n, dtype=np.int8),
+            m_loc=np.zeros(shape, dtype=np.int8),
+            m_irregular=np.zeros(shape, dtype=np.int8),
+            m_ban_until=np.full(shape, NO_BAN, dtype=np.int16),
+            m_ban_known=np.zeros(shape, dtype=np.int8),
+            m_sex=population.m_sex,
+            m_age=population.m_age,
+            m_returned=np.full(shape, NEVER, dtype=np.int16),
+            indptr=network.indptr,
+            neighbours=network.neighbours,
+        )
+        count_contacts(state.flags, state.indptr, state.neighbours, state.contacts)
+        return state
+
+    @property
+    def n(self) -> int:
+        return len(self.origin)
+
+    def rule_args(self) -> tuple:
+        """The state arrays in the order :func:`sim.kernels.household_rule` takes them."""
+        return (
+            self.origin, self.cell_base, self.size, self.n_members, self.skill, self.aware,
+            self.contacts, self.indptr, self.flags_next, self.m_loc, self.m_irregular,
+            self.m_ban_until, self.m_ban_known, self.m_sex, self.m_age, self.m_returned,
+        )  # fmt: skip
+
+    def nbytes(self) -> int:
+        """Memory held by the state, network included."""
+        return sum(getattr(self, name).nbytes for name in self.__dataclass_fields__)

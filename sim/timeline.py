@@ -1,0 +1,173 @@
+"""Compile a scenario into the month table the kernel reads.
+
+``table[step, origin, column]`` holds, for every step of the run (spin-up
+first), the drivers, the policy in force and the behavioural parameters, with
+the columns named in :mod:`sim.kernels`. Spin-up steps repeat the first month
+of the horizon (its drivers and policy) with the seasonal cycle of their
+calendar month, so the starting state is the model's own on those conditions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import kernels as k
+from sim.data import ORIGINS
+from sim.drivers import Drivers, apply_changes, base_drivers
+from sim.params import Parameters
+from sim.scenario import Event, Scenario
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The compiled month table and the drivers it came from."""
+
+    table: np.ndarray  # float64 (n_steps, 3, N_COLUMNS)
+    drivers: Drivers
+    start: int  # first month of the horizon
+    n_months: int  # months in the horizon
+    spinup_months: int
+
+    @property
+    def n_steps(self) -> int:
+        return self.spinup_months + self.n_months
+
+    def month_of_step(self, step: int) -> int:
+        """Calendar month number of a step (spin-up steps precede the start)."""
+        return self.start + step - self.spinup_months
+
+
+def _active(event: Event, month: int) -> bool:
+    start = event.get("from", event.get("date"))
+    until = event.get("until")
+    return start <= month and (until is None or month <= until)
+
+
+def _origins(value) -> list[int]:
+    values = value if isinstance(value, tuple | list) else (value,)
+    if "all" in values:
+        return [0, 1, 2]
+    return [ORIGINS.index(v) for v in values]
+
+
+def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[str, np.ndarray]:
+    n = len(months)
+    out = {
+        "ban_law": np.zeros(n, bool),
+        "eaeu": np.zeros((n, 3)),
+        "amnesty": np.zeros((n, 3)),
+        "closed_ru": np.zeros(n),
+        "closed_kz": np.zeros(n),
+        "kz_legal": np.zeros(n),
+        "kz_fee_multiplier": np.ones(n),
+        "campaign": np.zeros((n, 3)),
+        "cost_ru": np.full(n, params.transfer_cost_ru),
+        "cost_kz": np.full(n, params.transfer_cost_kz),
+        "reintegration": np.zeros((n, 3)),
+    }
+    for t, month in enumerate(months):
+        for event in scenario.events:
+            if not _active(event, month):
+                continue
+            kind = event.type
+            if kind == "ban_law":
+                out["ban_law"][t] = True
+            elif kind == "eaeu_accession":
+                out["eaeu"][t, ORIGINS.index(event.get("country"))] = 1.0
+            elif kind == "amnesty" and event.get("date") == month:
+                for o in _origins(event.get("country")):
+                    out["amnesty"][t, o] = 1 - (1 - out["amnesty"][t, o]) * (1 - event.get("share"))
+            elif kind == "border_closure":
+                out["closed_ru" if event.get("destination") == "RU" else "closed_kz"][t] = 1.0
+            elif kind == "kz_permits":
+                out["kz_legal"][t] = 1.0 if event.get("available", True) else 0.0
+                out["kz_fee_multiplier"][t] = event.get("fee_multiplier", 1.0)
+            elif kind == "information_campaign":
+                for o in _origins(event.get("country")):
+                    out["campaign"][t, o] = max(out["campaign"][t, o], event.get("intensity"))
+            elif kind == "transfer_cost":
+                keys = ("cost_ru", "cost_kz") if event.get("corridor") == "all" else (
+                    f"cost_{event.get('corridor').lower()}",
+                )
+                for key in keys:
+                    if event.get("value") is not None:
+                        out[key][t] = event.get("value")
+                    else:
+                        out[key][t] = min(0.5, out[key][t] * event.get("multiply"))
+            elif kind == "reintegration":
+                for o in _origins(event.get("country")):
+                    out["reintegration"][t, o] = max(out["reintegration"][t, o], event.get("coverage"))
+    return out
+
+
+def _season(calendar_month: np.ndarray, peak: int, amplitude: float) -> np.ndarray:
+    return 1.0 + amplitude * np.cos(2 * np.pi * (calendar_month - peak) / 12.0)
+
+
+def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Timeline:
+    """Build the month table of a scenario (with ``params`` replacing its own)."""
+    params = params if params is not None else scenario.parameters
+    n_months = scenario.end - scenario.start + 1
+    drivers = apply_changes(base_drivers(scenario.start, n_months), scenario.drivers)
+    months = np.arange(scenario.start, scenario.end + 1)
+    policy = _policy(scenario, months, params)
+    p = params
+
+    table = np.zeros((n_months, 3, k.N_COLUMNS))
+    rub = drivers.rub_per_usd * p.rub_per_usd_multiplier
+    eaeu = policy["eaeu"]
+    table[:, :, k.W_RU_USD] = (drivers.wage_ru_rub * p.wage_ru_multiplier / rub)[:, None]
+    table[:, :, k.W_KZ_USD] = (drivers.wage_kz_kzt * p.wage_kz_multiplier / drivers.kzt_per_usd)[:, None]
+    table[:, :, k.W_HOME_USD] = drivers.wage_home_usd * p.wage_home_multiplier
+    table[:, :, k.FEE_RU_USD] = (drivers.patent_fee_rub / rub)[:, None] * (1 - eaeu)
+    kz_fee = drivers.kz_permit_fee_kzt * policy["kz_fee_multiplier"] / drivers.kzt_per_usd
+    table[:, :, k.FEE_KZ_USD] = kz_fee[:, None] * (1 - eaeu)
+    table[:, :, k.KZ_LEGAL] = np.maximum(policy["kz_legal"][:, None], eaeu)
+    table[:, :, k.EAEU] = eaeu
+    law = policy["ban_law"][:, None]
+    table[:, :, k.HAZARD_RU] = np.where(law, p.hazard_ru_after_law, p.hazard_ru_before_law)
+    table[:, :, k.BAN_MONTHS] = np.where(law, p.ban_months_after_law, p.ban_months_before_law)
+    table[:, :, k.CLOSED_RU] = policy["closed_ru"][:, None]
+    table[:, :, k.CLOSED_KZ] = policy["closed_kz"][:, None]
+    table[:, :, k.AMNESTY] = policy["amnesty"]
+    table[:, :, k.CAMPAIGN] = policy["campaign"]
+    table[:, :, k.COST_RU] = policy["cost_ru"][:, None]
+    table[:, :, k.COST_KZ] = policy["cost_kz"][:, None]
+    table[:, :, k.REINTEGRATION] = policy["reintegration"]
+    for o, code in enumerate(ORIGINS):
+        code = code.lower()
+        table[:, o, k.ASC_RU] = p[f"asc_ru_{code}"]
+        table[:, o, k.ASC_KZ] = p[f"asc_kz_{code}"]
+        table[:, o, k.P_JOB_HOME] = p[f"p_job_home_{code}"]
+        table[:, o, k.REMIT_SHARE] = p[f"remit_share_{code}"]
+    constants = {
+        k.BETA_INCOME: p.beta_income, k.BETA_NETWORK: p.beta_network,
+        k.EXTRA_MEMBER: p.extra_member, k.FEMALE_SHIFT: p.female_shift,
+        k.AGE_SHIFT_MID: p.age_shift_mid, k.AGE_SHIFT_OLD: p.age_shift_old,
+        k.P_JOB_RU: p.p_job_ru, k.P_JOB_KZ: p.p_job_kz, k.WAGE_RATIO: p.wage_ratio,
+        k.IRREGULAR_PENALTY: p.irregular_penalty, k.P_IRREGULAR_RU: p.p_irregular_ru,
+        k.HAZARD_KZ: p.hazard_kz, k.MOVE_COST_RU: p.move_cost_ru_usd,
+        k.MOVE_COST_KZ: p.move_cost_kz_usd, k.STAY_MONTHS: p.stay_months,
+        k.RISK_AVERSION: p.risk_aversion, k.P_BAN_KNOWN: p.p_ban_known,
+        k.BAN_EXTENSION: p.ban_extension_months, k.AWARE_CONTACT: p.aware_contact,
+        k.POVERTY_LINE: p.poverty_line_usd, k.OTHER_INCOME: p.other_income_usd,
+        k.VULNERABLE_SHARE: p.vulnerable_share, k.RETURNEE_MONTHS: p.returnee_months,
+        k.P_REGULARISE: p.p_regularise, k.P_REVISIT_HOME: p.p_revisit_home,
+        k.P_REVISIT_ABROAD: p.p_revisit_abroad,
+    }  # fmt: skip
+    for column, value in constants.items():
+        table[:, :, column] = value
+
+    spin = scenario.spinup_months
+    rows = np.concatenate([np.repeat(table[:1], spin, axis=0), table], axis=0)
+    rows[:spin, :, k.AMNESTY] = 0.0
+    step_months = np.arange(scenario.start - spin, scenario.end + 1)
+    calendar = step_months % 12
+    depart = _season(calendar, 3, p.season_amplitude)
+    back = _season(calendar, 10, p.season_amplitude)
+    rows[:, :, k.SEASON_DEPART] = depart[:, None]
+    rows[:, :, k.SEASON_RETURN] = back[:, None]
+    rows[:, :, k.STEP_IN_YEAR] = calendar[:, None]
+    return Timeline(np.ascontiguousarray(rows), drivers, scenario.start, n_months, spin)
