@@ -107,7 +107,8 @@ def base_drivers(start: int, n_months: int) -> Drivers:
 
 def apply_changes(drivers: Drivers, changes: tuple[DriverChange, ...]) -> Drivers:
     """Apply scenario driver changes in order; returns new arrays."""
-    arrays = {name: np.array(getattr(drivers, name)) for name in drivers.__dataclass_fields__ if name != "start"}
+    names = [name for name in drivers.__dataclass_fields__ if name != "start"]
+    arrays = {name: np.array(getattr(drivers, name)) for name in names}
     n = len(drivers.rub_per_usd)
     months = np.arange(drivers.start, drivers.start + n)
     for change in changes:
