@@ -24,6 +24,10 @@ from numba import njit, prange
 
 kernel = njit(cache=True, error_model="numpy", nogil=True)
 parallel_kernel = njit(cache=True, error_model="numpy", nogil=True, parallel=True)
+# Inlined into its callers at numba-IR level: no call overhead and no reference
+# counting of the many array arguments per household (atomic operations that two
+# threads would contend for). Called from Python it compiles as a normal function.
+inline_kernel = njit(cache=True, error_model="numpy", nogil=True, inline="always")
 
 # Locations of a member.
 HOME = 0
@@ -123,7 +127,6 @@ S_KNOWN = 5
 S_REVISIT = 6
 S_CHOICE = 7
 S_IRREGULAR = 8
-S_JOB = 9
 S_REGULARISE = 10
 S_REMOVE_KZ = 11
 
@@ -138,14 +141,39 @@ _S30 = np.uint64(30)
 _S27 = np.uint64(27)
 _S31 = np.uint64(31)
 _S11 = np.uint64(11)
+_S32 = np.uint64(32)
+_LOW32 = np.uint64(0xFFFFFFFF)
 _INV53 = 1.0 / 9007199254740992.0
+_INV32 = 1.0 / 4294967296.0
 
 
-@kernel
+@inline_kernel
 def _mix(z):
     z = (z ^ (z >> _S30)) * _M1
     z = (z ^ (z >> _S27)) * _M2
     return z ^ (z >> _S31)
+
+
+@inline_kernel
+def household_key(seed, step, household):
+    """The hash of ``(seed, step, household)`` that all of a household's draws start from."""
+    z = _mix(np.uint64(seed) + _GOLDEN)
+    z = _mix(z ^ (np.uint64(step) * _K_STEP))
+    return _mix(z ^ (np.uint64(household) * _K_HH))
+
+
+@inline_kernel
+def draw(key, member, stream):
+    """Uniform in [0, 1) from a household key, a member slot and a stream."""
+    z = _mix(key ^ (np.uint64(member) * _K_MEMBER + np.uint64(stream) * _K_STREAM))
+    return float(z >> _S11) * _INV53
+
+
+@inline_kernel
+def draw_pair(key, member, stream):
+    """Two uniforms in [0, 1) with 32 random bits each, from one hash."""
+    z = _mix(key ^ (np.uint64(member) * _K_MEMBER + np.uint64(stream) * _K_STREAM))
+    return float(z >> _S32) * _INV32, float(z & _LOW32) * _INV32
 
 
 @kernel
@@ -161,13 +189,10 @@ def uniform(seed, step, household, member, stream):
     Returns
     -------
     float
-        A uniform number with 53 random bits.
+        A uniform number with 53 random bits; the same number the rule draws
+        as ``draw(household_key(seed, step, household), member, stream)``.
     """
-    z = _mix(np.uint64(seed) + _GOLDEN)
-    z = _mix(z ^ (np.uint64(step) * _K_STEP))
-    z = _mix(z ^ (np.uint64(household) * _K_HH))
-    z = _mix(z ^ (np.uint64(member) * _K_MEMBER + np.uint64(stream) * _K_STREAM))
-    return float(z >> _S11) * _INV53
+    return draw(household_key(seed, step, household), member, stream)
 
 
 @kernel
@@ -260,7 +285,7 @@ def choice_probabilities(u_home, u_ru, u_kz, ru_open, kz_open):
     return e_home / total, e_ru / total, e_kz / total
 
 
-@kernel
+@inline_kernel
 def household_rule(
     i, step, seed, month,
     origin, cell_base, size, n_members, skill, aware, contacts, indptr, flags_next,
@@ -306,10 +331,11 @@ def household_rule(
         share_ru = contacts[i, 0] / degree
         share_kz = contacts[i, 1] / degree
     campaign = row[CAMPAIGN]
+    key = household_key(seed, step, i)
 
     if aware[i] == 0:
         p_aware = 1.0 - (1.0 - row[AWARE_CONTACT] * share_kz) * (1.0 - campaign)
-        if uniform(seed, step, i, 0, S_AWARE) < p_aware:
+        if draw(key, 0, S_AWARE) < p_aware:
             aware[i] = 1
 
     nm = n_members[i]
@@ -328,32 +354,32 @@ def household_rule(
         loc = m_loc[i, m]
         banned = m_ban_until[i, m] > step
         if banned and row[AMNESTY] > 0.0:
-            if uniform(seed, step, i, m, S_AMNESTY) < row[AMNESTY]:
+            if draw(key, m, S_AMNESTY) < row[AMNESTY]:
                 m_ban_until[i, m] = NO_BAN
                 banned = False
         if banned and m_ban_known[i, m] == 0 and campaign > 0.0:
-            if uniform(seed, step, i, m, S_BANCHECK) < campaign:
+            if draw(key, m, S_BANCHECK) < campaign:
                 m_ban_known[i, m] = 1
 
         moved = False
         if loc == RUSSIA and m_irregular[i, m] == 1:
-            if row[EAEU] > 0.5 and uniform(seed, step, i, m, S_REGULARISE) < row[P_REGULARISE]:
+            if row[EAEU] > 0.5 and draw(key, m, S_REGULARISE) < row[P_REGULARISE]:
                 m_irregular[i, m] = 0
-            elif uniform(seed, step, i, m, S_DETECT) < row[HAZARD_RU]:
+            elif draw(key, m, S_DETECT) < row[HAZARD_RU]:
                 # detected: removed home with a re-entry ban
                 loc = HOME
                 m_loc[i, m] = HOME
                 m_irregular[i, m] = 0
                 m_ban_until[i, m] = step + int(row[BAN_MONTHS])
                 banned = True
-                m_ban_known[i, m] = 1 if uniform(seed, step, i, m, S_KNOWN) < row[P_BAN_KNOWN] else 0
+                m_ban_known[i, m] = 1 if draw(key, m, S_KNOWN) < row[P_BAN_KNOWN] else 0
                 m_returned[i, m] = step
                 n_abroad -= 1
                 acc[cell, RETURNS] += 1
                 acc[cell, REMOVED] += 1
                 moved = True
         elif loc == KAZAKHSTAN and m_irregular[i, m] == 1:
-            if uniform(seed, step, i, m, S_REMOVE_KZ) < row[HAZARD_KZ]:
+            if draw(key, m, S_REMOVE_KZ) < row[HAZARD_KZ]:
                 loc = HOME
                 m_loc[i, m] = HOME
                 m_irregular[i, m] = 0
@@ -363,13 +389,14 @@ def household_rule(
                 acc[cell, REMOVED] += 1
                 moved = True
 
+        revisit_draw, job = draw_pair(key, m, S_REVISIT)
         returnee = 1 if (loc == HOME and step - m_returned[i, m] < row[RETURNEE_MONTHS]) else 0
         if not moved:
             if loc == HOME:
                 p_revisit = row[P_REVISIT_HOME] * row[SEASON_DEPART]
             else:
                 p_revisit = row[P_REVISIT_ABROAD] * row[SEASON_RETURN]
-            if uniform(seed, step, i, m, S_REVISIT) < p_revisit:
+            if revisit_draw < p_revisit:
                 others = n_abroad - (1 if loc != HOME else 0)
                 u_home, u_ru, u_kz = utilities(
                     row, skill_i, m_sex[i, m], m_age[i, m], loc, others,
@@ -380,10 +407,10 @@ def household_rule(
                 )
                 kz_open = loc == KAZAKHSTAN or row[CLOSED_KZ] < 0.5
                 p_home, p_ru, p_kz = choice_probabilities(u_home, u_ru, u_kz, ru_open, kz_open)
-                draw = uniform(seed, step, i, m, S_CHOICE)
+                pick = draw(key, m, S_CHOICE)
                 choice = HOME
-                if draw >= p_home:
-                    choice = RUSSIA if draw < p_home + p_ru else KAZAKHSTAN
+                if pick >= p_home:
+                    choice = RUSSIA if pick < p_home + p_ru else KAZAKHSTAN
                 if choice != loc:
                     if loc != HOME:
                         # back home (a switch of destination departs again later)
@@ -402,7 +429,7 @@ def household_rule(
                     elif choice == RUSSIA:
                         m_loc[i, m] = RUSSIA
                         p_irr = row[P_IRREGULAR_RU] * (1.0 - row[EAEU])
-                        irr = uniform(seed, step, i, m, S_IRREGULAR) < p_irr
+                        irr = draw(key, m, S_IRREGULAR) < p_irr
                         m_irregular[i, m] = 1 if irr else 0
                         n_abroad += 1
                         acc[cell, DEP_RU] += 1
@@ -414,7 +441,6 @@ def household_rule(
                         acc[cell, DEP_KZ] += 1
 
         loc = m_loc[i, m]
-        job = uniform(seed, step, i, m, S_JOB)
         if loc == RUSSIA:
             new_flags |= 1
             acc[cell, MIG_RU] += 1
@@ -498,34 +524,51 @@ def step_households(
             )  # fmt: skip
 
 
-@kernel
-def commit_network(flags, flags_next, indptr, neighbours, contacts):
+@parallel_kernel
+def commit_network(flags, flags_next, indptr, neighbours, contacts, changed, parts):
     """Publish this month's locations to the contacts' counters.
 
     Households whose flags changed push +1/-1 to every household that lists
-    them (the network is undirected, so its CSR is its own reverse). Integer
-    updates, so the order does not matter.
+    them (the network is undirected, so its CSR is its own reverse). The
+    targets are split into one range per thread and each thread applies only
+    the updates that fall in its range, so no two threads write the same
+    counter; integer updates, so the result does not depend on the split.
+
+    Parameters
+    ----------
+    changed : ndarray(int32, (n,))
+        Scratch space for the list of changed households.
+    parts : int
+        Target ranges, one per thread (any value >= 1 gives the same result).
 
     Returns
     -------
     int
         The number of households whose flags changed.
     """
-    changed = 0
-    for i in range(flags.shape[0]):
-        old = flags[i]
-        new = flags_next[i]
-        if old == new:
-            continue
-        changed += 1
-        d_ru = (new & 1) - (old & 1)
-        d_kz = ((new >> 1) & 1) - ((old >> 1) & 1)
-        for k in range(indptr[i], indptr[i + 1]):
-            j = neighbours[k]
-            contacts[j, 0] += d_ru
-            contacts[j, 1] += d_kz
-        flags[i] = new
-    return changed
+    n = flags.shape[0]
+    n_changed = 0
+    for i in range(n):
+        if flags[i] != flags_next[i]:
+            changed[n_changed] = i
+            n_changed += 1
+    for part in prange(parts):
+        lo = part * n // parts
+        hi = (part + 1) * n // parts
+        for c in range(n_changed):
+            i = changed[c]
+            old = flags[i]
+            new = flags_next[i]
+            d_ru = (new & 1) - (old & 1)
+            d_kz = ((new >> 1) & 1) - ((old >> 1) & 1)
+            for k in range(indptr[i], indptr[i + 1]):
+                j = neighbours[k]
+                if lo <= j < hi:
+                    contacts[j, 0] += d_ru
+                    contacts[j, 1] += d_kz
+    for c in range(n_changed):
+        flags[changed[c]] = flags_next[changed[c]]
+    return n_changed
 
 
 @kernel

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 import mesa
+import numba
 import numpy as np
 
 from sim import kernels
@@ -170,7 +171,7 @@ class MigrationModel(mesa.Model):
             self.agents.shuffle_do("step")
         state = self.state
         kernels.commit_network(state.flags, state.flags_next, state.indptr, state.neighbours,
-                               state.contacts)  # fmt: skip
+                               state.contacts, state.changed, numba.get_num_threads())  # fmt: skip
         kernels.reduce_blocks(self.block_counters, self._latest)
         self.step_counter += 1
 

@@ -34,6 +34,8 @@ class HouseholdState:
         Step until which a ban stands (-1 none); step of the last return.
     indptr : ndarray(int64, (n + 1,)), neighbours : ndarray(int32, (2 * edges,))
         The contact network in CSR form.
+    changed : ndarray(int32, (n,))
+        Scratch list of the households whose flags changed this month.
     """
 
     origin: np.ndarray
@@ -54,6 +56,7 @@ class HouseholdState:
     m_returned: np.ndarray
     indptr: np.ndarray
     neighbours: np.ndarray
+    changed: np.ndarray
 
     @classmethod
     def initial(cls, population: Population, network: Network, initial_aware: float, seed: int):
@@ -80,6 +83,7 @@ class HouseholdState:
             m_returned=np.full(shape, NEVER, dtype=np.int16),
             indptr=network.indptr,
             neighbours=network.neighbours,
+            changed=np.zeros(n, dtype=np.int32),
         )
         count_contacts(state.flags, state.indptr, state.neighbours, state.contacts)
         return state
