@@ -1,0 +1,98 @@
+"""The ``migsim run`` command: a happy path and every bad-input path (exit 2, one line)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from sim.cli import main
+from sim.results import read_metadata
+
+
+def call(argv, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+        raise SystemExit(0)
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+@pytest.fixture
+def short_scenario(tmp_path, baseline_path):
+    path = tmp_path / "short.toml"
+    path.write_text(f'[scenario]\nextends = "{baseline_path}"\nspinup_months = 6\n')
+    return path
+
+
+def test_run_writes_results_chart_and_provenance(tmp_path, short_scenario, capsys):
+    out = tmp_path / "res.parquet"
+    code, stdout, _ = call(
+        ["run", str(short_scenario), "-n", "600", "--until", "2011-06", "--out", str(out)], capsys
+    )
+    assert code == 0
+    assert "migrants_ru" in stdout and "wrote" in stdout
+    frame = pd.read_parquet(out)
+    assert len(frame) == 18 * 3 and {"date", "origin", "remittances_gdp_pct"} <= set(frame)
+    assert out.with_suffix(".png").stat().st_size > 10_000
+    meta = read_metadata(out)
+    assert meta["seed"] == 0 and meta["households"] == 600
+    assert meta["scenario"]["lineage"][-1].endswith("short.toml")
+    assert "data_vintage" in meta and "code_version" in meta
+
+
+def test_run_by_region_and_sex_annual_csv(tmp_path, short_scenario, capsys):
+    out = tmp_path / "res.csv"
+    argv = ["run", str(short_scenario), "-n", "600", "--until", "2011-12", "--by", "region,sex",
+            "--annual", "--out", str(out)]  # fmt: skip
+    code, _, _ = call(argv, capsys)
+    assert code == 0
+    frame = pd.read_csv(out)
+    assert {"year", "origin", "region", "sex", "months"} <= set(frame)
+    assert read_metadata(out)["by"] == ["region", "sex"]
+
+
+BAD = [
+    (["run", "missing.toml"], "missing.toml: scenario file not found"),
+    (["run", "{bad}"], "not valid TOML"),
+    (["run", "{unknown}"], "unknown key 'colour'"),
+    (["run", "{range}"], "beta_income = -3 is out of range"),
+    (["run", "{ok}", "--out", "/nonexistent/dir/x.parquet"], "does not exist"),
+    (["run", "{ok}", "--out", "{tmp}/x.xlsx"], "unknown format"),
+    (["run", "{ok}", "--engine", "gpu"], "engine = 'gpu'"),
+    (["run", "{ok}", "-n", "1"], "--households 1"),
+    (["run", "{ok}", "--until", "2031-01"], "outside the scenario's horizon"),
+    (["run", "{ok}", "--until", "2012-13"], "not a month"),
+    (["run", "{ok}", "--by", "age"], "--by 'age'"),
+    (["run", "{ok}", "--threads", "99"], "--threads 99"),
+]
+
+
+@pytest.mark.parametrize(("argv", "message"), BAD)
+def test_bad_input_exits_2_with_one_line(argv, message, tmp_path, short_scenario, capsys):
+    files = {
+        "bad": "[scenario\nname=",
+        "unknown": '[scenario]\nname = "x"\nstart = "2010-01"\nend = "2011-01"\ncolour = "red"\n',
+        "range": f'[scenario]\nextends = "{short_scenario}"\n[behaviour]\nbeta_income = -3\n',
+    }
+    paths = {"ok": str(short_scenario), "tmp": str(tmp_path)}
+    for name, text in files.items():
+        (tmp_path / f"{name}.toml").write_text(text)
+        paths[name] = str(tmp_path / f"{name}.toml")
+    argv = [a.format(**paths) for a in argv]
+    before = set(tmp_path.iterdir())
+    code, _, err = call(argv, capsys)
+    assert code == 2
+    assert message in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert set(tmp_path.iterdir()) == before  # nothing half-written
+
+
+def test_console_script_bad_input(tmp_path):
+    """The installed ``migsim`` script: exit status 2, one line on stderr."""
+    script = [sys.executable, "-c", "from sim.cli import main; main()"]
+    proc = subprocess.run([*script, "run", str(tmp_path / "nope.toml")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().count("\n") == 0 and "scenario file not found" in proc.stderr

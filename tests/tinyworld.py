@@ -1,0 +1,87 @@
+"""Hand-built tiny worlds for the household rule: a few households, one month row."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim import kernels as k
+from sim.kernels import MAX_MEMBERS, NEVER, NO_BAN
+
+
+def month_row(**columns: float) -> np.ndarray:
+    """A month matrix (3 origins) with simple round numbers, overridden by ``columns``."""
+    row = np.zeros(k.N_COLUMNS)
+    defaults = {
+        k.W_RU_USD: 1000.0, k.W_KZ_USD: 600.0, k.W_HOME_USD: 200.0,
+        k.FEE_RU_USD: 50.0, k.FEE_KZ_USD: 20.0, k.KZ_LEGAL: 1.0, k.EAEU: 0.0,
+        k.HAZARD_RU: 0.0, k.BAN_MONTHS: 60.0, k.COST_RU: 0.02, k.COST_KZ: 0.03,
+        k.SEASON_DEPART: 1.0, k.SEASON_RETURN: 1.0, k.ASC_RU: -1.0, k.ASC_KZ: -2.0,
+        k.P_JOB_HOME: 0.5, k.REMIT_SHARE: 0.5, k.BETA_INCOME: 1.0, k.BETA_NETWORK: 2.0,
+        k.EXTRA_MEMBER: 1.0, k.FEMALE_SHIFT: -2.0, k.AGE_SHIFT_MID: -0.5, k.AGE_SHIFT_OLD: -1.0,
+        k.P_REVISIT_HOME: 0.0, k.P_REVISIT_ABROAD: 0.0, k.P_JOB_RU: 1.0, k.P_JOB_KZ: 1.0,
+        k.WAGE_RATIO: 0.5, k.IRREGULAR_PENALTY: 0.2, k.P_IRREGULAR_RU: 0.5, k.HAZARD_KZ: 0.0,
+        k.MOVE_COST_RU: 300.0, k.MOVE_COST_KZ: 100.0, k.STAY_MONTHS: 10.0, k.RISK_AVERSION: 0.0,
+        k.P_BAN_KNOWN: 0.0, k.BAN_EXTENSION: 12.0, k.AWARE_CONTACT: 0.0, k.POVERTY_LINE: 60.0,
+        k.OTHER_INCOME: 0.0, k.VULNERABLE_SHARE: 0.2, k.RETURNEE_MONTHS: 12.0, k.P_REGULARISE: 0.0,
+    }  # fmt: skip
+    for column, value in defaults.items():
+        row[column] = value
+    for name, value in columns.items():
+        row[getattr(k, name)] = value
+    return np.repeat(row[None, :], 3, axis=0)
+
+
+class TinyWorld:
+    """``n`` households of origin TJ, region 0, one member each unless changed."""
+
+    def __init__(self, n: int, members: int = 1, edges: list[tuple[int, int]] | None = None):
+        shape = (n, MAX_MEMBERS)
+        self.origin = np.zeros(n, np.int8)
+        self.cell_base = np.zeros(n, np.int16)
+        self.size = np.full(n, 4, np.int8)
+        self.n_members = np.full(n, members, np.int8)
+        self.skill = np.zeros(n, np.uint8)  # skill factor 0.8
+        self.aware = np.ones(n, np.int8)
+        self.contacts = np.zeros((n, 2), np.int16)
+        self.flags = np.zeros(n, np.int8)
+        self.flags_next = np.zeros(n, np.int8)
+        self.m_loc = np.zeros(shape, np.int8)
+        self.m_irregular = np.zeros(shape, np.int8)
+        self.m_ban_until = np.full(shape, NO_BAN, np.int16)
+        self.m_ban_known = np.zeros(shape, np.int8)
+        self.m_sex = np.zeros(shape, np.int8)
+        self.m_age = np.zeros(shape, np.int8)
+        self.m_returned = np.full(shape, NEVER, np.int16)
+        edges = edges or []
+        from sim.network import _pack_csr
+
+        src = np.array([a for a, _ in edges], dtype=np.int64)
+        dst = np.array([b for _, b in edges], dtype=np.int64)
+        self.indptr, self.neighbours = _pack_csr(n, src, dst)
+        self.acc = np.zeros((1, 2, k.N_INDICATORS), np.int64)
+
+    def args(self) -> tuple:
+        return (
+            self.origin, self.cell_base, self.size, self.n_members, self.skill, self.aware,
+            self.contacts, self.indptr, self.flags_next, self.m_loc, self.m_irregular,
+            self.m_ban_until, self.m_ban_known, self.m_sex, self.m_age, self.m_returned,
+        )  # fmt: skip
+
+    def step(self, month: np.ndarray, step: int = 100, seed: int = 7) -> np.ndarray:
+        """One month for every household; returns the counters summed over cells."""
+        self.acc[:] = 0
+        for i in range(len(self.origin)):
+            k.household_rule(i, step, seed, month, *self.args(), self.acc[0])
+        k.commit_network(self.flags, self.flags_next, self.indptr, self.neighbours, self.contacts,
+                         np.zeros(len(self.origin), np.int32), 2)  # fmt: skip
+        return self.acc[0].sum(axis=0)
+
+
+def step_all(world: TinyWorld, month: np.ndarray, step: int = 100, seed: int = 7) -> np.ndarray:
+    """One month through the parallel kernel; returns the counters summed over blocks and cells."""
+    n_blocks = (len(world.origin) + k.BLOCK - 1) // k.BLOCK
+    acc = np.zeros((n_blocks, 2, k.N_INDICATORS), np.int64)
+    k.step_households(step, seed, month, *world.args(), acc)
+    k.commit_network(world.flags, world.flags_next, world.indptr, world.neighbours, world.contacts,
+                     np.zeros(len(world.origin), np.int32), 3)  # fmt: skip
+    return acc.sum(axis=(0, 1))
