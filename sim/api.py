@@ -49,17 +49,16 @@ def run(
     threads : int, optional
         numba threads; results do not depend on it.
     progress : callable, optional
-        Called as ``progress(months_done, months_total)`` after every month.
+        Called as ``progress(steps_done, steps_total)`` after every month,
+        spin-up included.
     **levers
         Parameter overrides, as for :class:`sim.MigrationModel`.
     """
     set_threads(threads)
     model = MigrationModel(
-        scenario=scenario, households=households, seed=seed, engine=engine, until=until, **levers
-    )
-    total = model.timeline.n_months
+        scenario=scenario, households=households, seed=seed, engine=engine, until=until,
+        progress=progress, **levers,
+    )  # fmt: skip
     while model.running:
         model.step()
-        if progress is not None:
-            progress(model.month_index, total)
     return model.results()

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import mesa
@@ -82,6 +83,9 @@ class MigrationModel(mesa.Model):
     until : str, optional
         Last month to simulate (``YYYY-MM``), before the scenario's end.
     network : NetworkSpec, optional
+    progress : callable, optional
+        Called as ``progress(steps_done, steps_total)`` after every month,
+        spin-up included.
     **levers
         Overrides of behavioural, policy and driver parameters (names and
         ranges in :data:`sim.params.SPECS`), validated.
@@ -95,6 +99,7 @@ class MigrationModel(mesa.Model):
         engine: str = "numba",
         until: str | None = None,
         network: NetworkSpec | None = None,
+        progress: Callable[[int, int], None] | None = None,
         **levers: float,
     ):
         super().__init__(seed=seed)
@@ -112,6 +117,7 @@ class MigrationModel(mesa.Model):
         self.engine = engine
         self.seed_value = int(seed)
         self.network_spec = network or NetworkSpec()
+        self.progress = progress
 
         clock = time.perf_counter()
         self.population = synthesize(int(households), self.seed_value)
@@ -174,6 +180,8 @@ class MigrationModel(mesa.Model):
                                state.contacts, state.changed, numba.get_num_threads())  # fmt: skip
         kernels.reduce_blocks(self.block_counters, self._latest)
         self.step_counter += 1
+        if self.progress is not None:
+            self.progress(self.step_counter, self.timeline.n_steps)
 
     def _record(self, month: int | None) -> None:
         if month is not None:

@@ -58,6 +58,9 @@ class Network:
 def villages(group: np.ndarray, village_size: int) -> tuple[np.ndarray, np.ndarray]:
     """Village start and size of each household.
 
+    A region of ``m`` households is split into ``max(1, rint(m / village_size))``
+    villages of near-equal size.
+
     Parameters
     ----------
     group : ndarray(int, (n,))
@@ -67,26 +70,38 @@ def villages(group: np.ndarray, village_size: int) -> tuple[np.ndarray, np.ndarr
     -------
     start, size : ndarray(int64, (n,))
     """
-    n = len(group)
-    index = np.arange(n, dtype=np.int64)
-    if n == 0:
-        return index, index
-    change = np.flatnonzero(np.diff(group)) + 1
-    bounds = np.concatenate([[0], change, [n]])
-    lengths = np.diff(bounds)
-    seg_start = np.repeat(bounds[:-1], lengths)
-    seg_len = np.repeat(lengths, lengths)
-    n_villages = np.maximum(1, np.rint(seg_len / village_size).astype(np.int64))
-    pos = index - seg_start
-    v = pos * n_villages // seg_len
-    lo = (v * seg_len + n_villages - 1) // n_villages
-    hi = ((v + 1) * seg_len + n_villages - 1) // n_villages
-    return seg_start + lo, hi - lo
+    return _villages(np.ascontiguousarray(group), float(village_size))
+
+
+@njit(cache=True)
+def _villages(group, village_size):
+    n = group.shape[0]
+    start = np.empty(n, dtype=np.int64)
+    size = np.empty(n, dtype=np.int64)
+    a = 0
+    while a < n:
+        b = a
+        while b < n and group[b] == group[a]:
+            b += 1
+        length = b - a
+        x = length / village_size
+        count = int(np.floor(x))
+        rest = x - count
+        if rest > 0.5 or (rest == 0.5 and count % 2 == 1):
+            count += 1  # round half to even, as numpy.rint
+        count = max(1, count)
+        for pos in range(length):
+            v = pos * count // length
+            lo = (v * length + count - 1) // count
+            hi = ((v + 1) * length + count - 1) // count
+            start[a + pos] = a + lo
+            size[a + pos] = hi - lo
+        a = b
+    return start, size
 
 
 def _segments(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    starts, lengths = villages(group, village_size=np.iinfo(np.int64).max // 4)
-    return starts, lengths
+    return villages(group, village_size=2**62)
 
 
 def build_network(
@@ -99,19 +114,16 @@ def build_network(
     o_start, o_size = _segments(origin)
     pos = np.arange(n, dtype=np.int64) - v_start
     half = spec.k_local // 2
-    sources = []
-    targets = []
+    n_ties = half + spec.long_ties
+    dst = np.empty(n_ties * n, dtype=np.int32)
     for r in range(1, half + 1):
         ring = v_start + (pos + r) % v_size
         rewire = rng.random(n) < spec.p_rewire
         anywhere = v_start + (rng.random(n) * v_size).astype(np.int64)
-        sources.append(np.arange(n, dtype=np.int64))
-        targets.append(np.where(rewire, anywhere, ring))
-    for _ in range(spec.long_ties):
-        sources.append(np.arange(n, dtype=np.int64))
-        targets.append(o_start + (rng.random(n) * o_size).astype(np.int64))
-    src = np.concatenate(sources) if sources else np.zeros(0, np.int64)
-    dst = np.concatenate(targets) if targets else np.zeros(0, np.int64)
+        dst[(r - 1) * n : r * n] = np.where(rewire, anywhere, ring)
+    for t in range(spec.long_ties):
+        dst[(half + t) * n : (half + t + 1) * n] = o_start + (rng.random(n) * o_size).astype(np.int64)
+    src = np.tile(np.arange(n, dtype=np.int32), n_ties)
     indptr, neighbours = _pack_csr(n, src, dst)
     return Network(indptr, neighbours)
 
@@ -141,7 +153,13 @@ def _fill(n, src, dst):
 def _dedupe_rows(indptr, neighbours, keep):
     for i in prange(indptr.shape[0] - 1):
         row = neighbours[indptr[i] : indptr[i + 1]]
-        row.sort()
+        for a in range(1, row.shape[0]):  # insertion sort: rows are short
+            value = row[a]
+            b = a - 1
+            while b >= 0 and row[b] > value:
+                row[b + 1] = row[b]
+                b -= 1
+            row[b + 1] = value
         count = 0
         for k in range(row.shape[0]):
             if k == 0 or row[k] != row[k - 1]:
@@ -150,16 +168,24 @@ def _dedupe_rows(indptr, neighbours, keep):
         keep[i] = count
 
 
+@njit(cache=True, parallel=True)
+def _compact(indptr, neighbours, new_indptr, out):
+    for i in prange(indptr.shape[0] - 1):
+        start = indptr[i]
+        for k in range(new_indptr[i + 1] - new_indptr[i]):
+            out[new_indptr[i] + k] = neighbours[start + k]
+
+
 def _pack_csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Symmetric, sorted, duplicate-free CSR from a list of ties (no self-ties)."""
     indptr, neighbours = _fill(n, src, dst)
     keep = np.zeros(n, dtype=np.int64)
     _dedupe_rows(indptr, neighbours, keep)
-    degree = np.diff(indptr)
-    offset = np.arange(len(neighbours), dtype=np.int64) - np.repeat(indptr[:-1], degree)
-    mask = offset < np.repeat(keep, degree)
     new_indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(keep, out=new_indptr[1:])
-    return new_indptr, np.ascontiguousarray(neighbours[mask])
+    out = np.empty(new_indptr[-1], dtype=np.int32)
+    _compact(indptr, neighbours, new_indptr, out)
+    return new_indptr, out
 
 
 def build_networkx(

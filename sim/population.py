@@ -127,11 +127,18 @@ class Population:
         return len(self.origin)
 
 
+def categorical(rng: np.random.Generator, p: np.ndarray, count: int) -> np.ndarray:
+    """``count`` draws of category indices with probabilities ``p`` (int8)."""
+    edges = np.cumsum(p / p.sum())
+    edges[-1] = 1.0
+    return np.searchsorted(edges, rng.random(count), side="right").astype(np.int8)
+
+
 def _sizes(code: str, count: int, rng: np.random.Generator) -> np.ndarray:
     if code == "UZ":
         shares = _uz_size_shares()
         p = np.array([shares[s] for s in range(1, 7)])
-        size = rng.choice(np.arange(1, 7), size=count, p=p / p.sum())
+        size = 1 + categorical(rng, p, count)
         extra = rng.poisson(UZ_SIZE_6PLUS_MEAN - 6, size=count)
         return np.where(size == 6, size + extra, size)
     mean = mean_household_size()[code]
@@ -158,7 +165,8 @@ def synthesize(n_households: int, seed: int) -> Population:
     working = rng.binomial(size, WORKING_AGE_SHARE)
     n_members = np.clip(working, 1, MAX_MEMBERS).astype(np.int8)
     m_sex = rng.integers(0, 2, size=(n_households, MAX_MEMBERS), dtype=np.int8)
-    m_age = rng.choice(3, size=(n_households, MAX_MEMBERS), p=AGE_GROUP_SHARES).astype(np.int8)
+    m_age = categorical(rng, np.array(AGE_GROUP_SHARES), n_households * MAX_MEMBERS)
+    m_age = m_age.reshape(n_households, MAX_MEMBERS)
     unused = np.arange(MAX_MEMBERS)[None, :] >= n_members[:, None]
     m_sex[unused] = 0
     m_age[unused] = 0
