@@ -76,3 +76,27 @@ def bench(
         "block": kernels.BLOCK,
         "first_month": format_month(resolved.start),
     }
+
+
+def plot_scaling(rows: list[dict], path) -> None:
+    """Seconds per simulated month against households (log-log), with a linear reference."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sizes = [row["households"] for row in rows]
+    seconds = [row["seconds_per_step"] for row in rows]
+    fig, ax = plt.subplots(figsize=(6, 4.2), constrained_layout=True)
+    ax.loglog(sizes, seconds, "o-", label="numba engine, measured")
+    ax.loglog(sizes, [seconds[0] * n / sizes[0] for n in sizes], "--", color="grey",
+              label="linear in households")  # fmt: skip
+    for n, s, row in zip(sizes, seconds, rows, strict=True):
+        ax.annotate(f"{row['household_steps_per_s']:.2g}/s", (n, s), textcoords="offset points",
+                    xytext=(4, -12), fontsize=8)  # fmt: skip
+    ax.set_xlabel("households")
+    ax.set_ylabel("seconds per simulated month")
+    ax.set_title(f"migsim bench --scaling ({rows[0]['threads']} threads)")
+    ax.legend()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)

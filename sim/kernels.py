@@ -546,29 +546,51 @@ def commit_network(flags, flags_next, indptr, neighbours, contacts, changed, par
     int
         The number of households whose flags changed.
     """
-    n = flags.shape[0]
-    n_changed = 0
-    for i in range(n):
-        if flags[i] != flags_next[i]:
-            changed[n_changed] = i
-            n_changed += 1
+    n_changed = _list_changed(flags, flags_next, changed)
     for part in prange(parts):
-        lo = part * n // parts
-        hi = (part + 1) * n // parts
-        for c in range(n_changed):
-            i = changed[c]
-            old = flags[i]
-            new = flags_next[i]
-            d_ru = (new & 1) - (old & 1)
-            d_kz = ((new >> 1) & 1) - ((old >> 1) & 1)
-            for k in range(indptr[i], indptr[i + 1]):
-                j = neighbours[k]
-                if lo <= j < hi:
-                    contacts[j, 0] += d_ru
-                    contacts[j, 1] += d_kz
+        _push_changes(part, parts, flags, flags_next, indptr, neighbours, contacts, changed, n_changed)
     for c in range(n_changed):
         flags[changed[c]] = flags_next[changed[c]]
     return n_changed
+
+
+@kernel
+def commit_network_serial(flags, flags_next, indptr, neighbours, contacts, changed, parts):
+    """:func:`commit_network` in one thread (same result; for small models)."""
+    n_changed = _list_changed(flags, flags_next, changed)
+    for part in range(parts):
+        _push_changes(part, parts, flags, flags_next, indptr, neighbours, contacts, changed, n_changed)
+    for c in range(n_changed):
+        flags[changed[c]] = flags_next[changed[c]]
+    return n_changed
+
+
+@inline_kernel
+def _list_changed(flags, flags_next, changed):
+    n_changed = 0
+    for i in range(flags.shape[0]):
+        if flags[i] != flags_next[i]:
+            changed[n_changed] = i
+            n_changed += 1
+    return n_changed
+
+
+@inline_kernel
+def _push_changes(part, parts, flags, flags_next, indptr, neighbours, contacts, changed, n_changed):
+    n = flags.shape[0]
+    lo = part * n // parts
+    hi = (part + 1) * n // parts
+    for c in range(n_changed):
+        i = changed[c]
+        old = flags[i]
+        new = flags_next[i]
+        d_ru = (new & 1) - (old & 1)
+        d_kz = ((new >> 1) & 1) - ((old >> 1) & 1)
+        for k in range(indptr[i], indptr[i + 1]):
+            j = neighbours[k]
+            if lo <= j < hi:
+                contacts[j, 0] += d_ru
+                contacts[j, 1] += d_kz
 
 
 @kernel

@@ -24,6 +24,7 @@ import numba
 import numpy as np
 
 from sim import kernels
+from sim.data import ORIGINS
 from sim.errors import InputError
 from sim.indicators import PERSON_COLUMNS
 from sim.months import month_dates, parse_month
@@ -36,6 +37,7 @@ from sim.timeline import compile_timeline
 ENGINES = ("numba", "mesa")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = "scenarios/baseline.toml"
+SERIAL_COMMIT_BELOW = 200_000  # households; below this a parallel launch costs more than it saves
 
 
 def resolve_scenario(scenario: str | Path | Scenario) -> Scenario:
@@ -131,6 +133,7 @@ class MigrationModel(mesa.Model):
         )
         self.timeline = compile_timeline(resolved, self.params)
         self.regions = regions()
+        self._origin_of_cell = np.repeat(self.regions["origin"].map(ORIGINS.index).to_numpy(), 2)
         n_cells = 2 * len(self.regions)
         n_blocks = (self.state.n + kernels.BLOCK - 1) // kernels.BLOCK
         self.block_counters = np.zeros((n_blocks, n_cells, kernels.N_INDICATORS), dtype=np.int64)
@@ -176,8 +179,11 @@ class MigrationModel(mesa.Model):
             self.block_counters[:] = 0
             self.agents.shuffle_do("step")
         state = self.state
-        kernels.commit_network(state.flags, state.flags_next, state.indptr, state.neighbours,
-                               state.contacts, state.changed, numba.get_num_threads())  # fmt: skip
+        # one target range per thread; a single range (no thread launch) for small models
+        parts = numba.get_num_threads() if state.n >= SERIAL_COMMIT_BELOW else 1
+        commit = kernels.commit_network if parts > 1 else kernels.commit_network_serial
+        commit(state.flags, state.flags_next, state.indptr, state.neighbours, state.contacts,
+               state.changed, parts)  # fmt: skip
         kernels.reduce_blocks(self.block_counters, self._latest)
         self.step_counter += 1
         if self.progress is not None:
@@ -187,17 +193,10 @@ class MigrationModel(mesa.Model):
         if month is not None:
             self.cells[month] = self._latest
         w_month = max(0, min(self.month_index - 1, self.timeline.n_months - 1))
-        origin_of_cell = np.repeat(
-            self.regions["origin"].map(("TJ", "KG", "UZ").index).to_numpy(), 2
-        )
-        w = self.weights[w_month][origin_of_cell]
-        self.latest_totals = {
-            name: float((self._latest[:, counter] * w).sum())
-            for name, counter in PERSON_COLUMNS.items()
-        }
-        self.latest_totals["remittances_usd"] = float(
-            (self._latest[:, kernels.REMIT_CENTS] * w).sum() / 100.0
-        )
+        w = self.weights[w_month][self._origin_of_cell]
+        scaled = self._latest * w[:, None]
+        self.latest_totals = {name: float(scaled[:, k].sum()) for name, k in PERSON_COLUMNS.items()}
+        self.latest_totals["remittances_usd"] = float(scaled[:, kernels.REMIT_CENTS].sum() / 100.0)
 
     def step(self) -> None:
         """Advance one month of the horizon and collect the indicators."""

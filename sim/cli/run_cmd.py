@@ -119,6 +119,7 @@ def bench(
     threads: int = typer.Option(None, help="numba threads."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     scaling: bool = typer.Option(False, "--scaling", help="Run 10k, 100k, 1M and full scale."),
+    plot: Path = typer.Option(None, help="With --scaling: write the scaling curve to this PNG."),
 ) -> None:
     """Measure household-steps per second, memory, compile and network-build time."""
     from sim.bench import SCALING_SIZES
@@ -130,6 +131,8 @@ def bench(
         raise InputError("--households must be >= 3 and --steps >= 1")
     sizes = SCALING_SIZES if scaling else (households,)
     rows = [measure(n, steps, engine, threads) for n in sizes]
+    if plot is not None:
+        plot_scaling(rows, plot)
     if as_json:
         typer.echo(json.dumps(rows if scaling else rows[0], indent=None))
         return
