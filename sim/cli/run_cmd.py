@@ -122,7 +122,7 @@ def bench(
     plot: Path = typer.Option(None, help="With --scaling: write the scaling curve to this PNG."),
 ) -> None:
     """Measure household-steps per second, memory, compile and network-build time."""
-    from sim.bench import SCALING_SIZES
+    from sim.bench import SCALING_SIZES, plot_scaling
     from sim.bench import bench as measure
 
     if engine not in ("numba", "mesa"):
