@@ -1,16 +1,18 @@
 """migsim: labour migration from Central Asia, one household a row.
 
 The public API is loaded lazily so that ``import sim`` stays fast:
-``sim.load_scenario``, ``sim.run``, ``sim.MigrationModel``, ``sim.Results``.
+``sim.load_scenario``, ``sim.run``, ``sim.run_ensemble``, ``sim.MigrationModel``,
+``sim.Results``.
 """
 
 from importlib import import_module
 
-__all__ = ["InputError", "MigrationModel", "Results", "load_scenario", "run"]
+__all__ = ["InputError", "MigrationModel", "Results", "load_scenario", "run", "run_ensemble"]
 
 _LAZY = {
     "load_scenario": "sim.scenario",
     "run": "sim.api",
+    "run_ensemble": "sim.ensemble",
     "MigrationModel": "sim.model",
     "Results": "sim.results",
     "InputError": "sim.errors",

@@ -475,9 +475,8 @@ def household_rule(
             if returnee == 1:
                 p_job = p_job + row[REINTEGRATION] * (1.0 - p_job)
             employed = job < p_job
-            if employed:
-                income += row[W_HOME_USD]
-            elif returnee == 1 and banned and degree > 0:
+            income += row[W_HOME_USD] * employed  # branch-free: the draw is unpredictable
+            if returnee == 1 and banned and not employed and degree > 0:
                 if (contacts[i, 0] + contacts[i, 1]) < row[VULNERABLE_SHARE] * degree:
                     acc[cell, VULNERABLE] += 1
         if m_ban_until[i, m] > step:
@@ -510,18 +509,46 @@ def step_households(
     holds households ``b * BLOCK`` to ``(b + 1) * BLOCK - 1`` and is zeroed
     here before use.
     """
-    n = origin.shape[0]
-    n_blocks = acc.shape[0]
-    for b in prange(n_blocks):
-        acc[b, :, :] = 0
-        stop = min(n, (b + 1) * BLOCK)
-        for i in range(b * BLOCK, stop):
-            household_rule(
-                i, step, seed, month,
-                origin, cell_base, size, n_members, skill, aware, contacts, indptr,
-                flags_next, m_loc, m_irregular, m_ban_until, m_ban_known, m_sex, m_age,
-                m_returned, acc[b],
-            )  # fmt: skip
+    for b in prange(acc.shape[0]):
+        _step_block(
+            b, step, seed, month,
+            origin, cell_base, size, n_members, skill, aware, contacts, indptr, flags_next,
+            m_loc, m_irregular, m_ban_until, m_ban_known, m_sex, m_age, m_returned, acc,
+        )  # fmt: skip
+
+
+@kernel
+def step_households_serial(
+    step, seed, month,
+    origin, cell_base, size, n_members, skill, aware, contacts, indptr, flags_next,
+    m_loc, m_irregular, m_ban_until, m_ban_known, m_sex, m_age, m_returned,
+    acc,
+):  # fmt: skip
+    """:func:`step_households` in one thread (same result; for single-block models)."""
+    for b in range(acc.shape[0]):
+        _step_block(
+            b, step, seed, month,
+            origin, cell_base, size, n_members, skill, aware, contacts, indptr, flags_next,
+            m_loc, m_irregular, m_ban_until, m_ban_known, m_sex, m_age, m_returned, acc,
+        )  # fmt: skip
+
+
+@inline_kernel
+def _step_block(
+    b, step, seed, month,
+    origin, cell_base, size, n_members, skill, aware, contacts, indptr, flags_next,
+    m_loc, m_irregular, m_ban_until, m_ban_known, m_sex, m_age, m_returned,
+    acc,
+):  # fmt: skip
+    acc[b, :, :] = 0
+    stop = min(origin.shape[0], (b + 1) * BLOCK)
+    for i in range(b * BLOCK, stop):
+        household_rule(
+            i, step, seed, month,
+            origin, cell_base, size, n_members, skill, aware, contacts, indptr,
+            flags_next, m_loc, m_irregular, m_ban_until, m_ban_known, m_sex, m_age,
+            m_returned, acc[b],
+        )  # fmt: skip
 
 
 @parallel_kernel

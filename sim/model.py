@@ -171,7 +171,9 @@ class MigrationModel(mesa.Model):
         """One month of every household, then the network commit and the reduction."""
         self.month_row = self.timeline.table[self.step_counter]
         if self.engine == "numba":
-            kernels.step_households(
+            parallel = self.block_counters.shape[0] > 1
+            step = kernels.step_households if parallel else kernels.step_households_serial
+            step(
                 self.step_counter, self.seed_value, self.month_row, *self.state.rule_args(),
                 self.block_counters,
             )  # fmt: skip
