@@ -1,0 +1,259 @@
+"""Ensembles: the same scenario run with several seeds, summarised as mean and band.
+
+Member seeds come from :class:`numpy.random.SeedSequence` spawned from one
+root seed, so an ensemble is reproducible from ``(root seed, members)``, and
+two scenarios run with the same root seed share their member seeds (common
+random numbers, see :mod:`sim.compare`).
+
+At large household counts seed noise alone is small and the band looks
+falsely narrow. ``parameter_draws`` is the seam for a calibrated posterior:
+given a list of parameter dicts, member ``k`` also uses draw ``k`` and the
+band is labelled ``"posterior and seed"`` instead of ``"seed noise only"``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+from sim.scenario import Scenario
+
+log = logging.getLogger(__name__)
+
+SEED_ONLY = "seed noise only"
+POSTERIOR_AND_SEED = "posterior and seed"
+KEY_COLUMNS = ("date", "origin")
+MAX_MEMBERS = 1000
+
+
+def member_seeds(root: int, count: int) -> tuple[int, ...]:
+    """Seeds of ``count`` members, spawned from ``root``.
+
+    Each child of ``SeedSequence(root).spawn(count)`` gives one 32-bit integer
+    (``child.generate_state(1)[0]``), deterministic in ``(root, k)``; member
+    ``k`` has the same seed in every ensemble of at least ``k + 1`` members.
+    """
+    if isinstance(root, bool) or not isinstance(root, int | np.integer) or root < 0:
+        raise InputError(f"--seed {root!r}; allowed: an integer >= 0")
+    if isinstance(count, bool) or not isinstance(count, int | np.integer) or not 1 <= count <= MAX_MEMBERS:
+        raise InputError(f"--seeds {count!r}; allowed: an integer from 1 to {MAX_MEMBERS}")
+    children = np.random.SeedSequence(int(root)).spawn(int(count))
+    return tuple(int(child.generate_state(1)[0]) for child in children)
+
+
+def indicator_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
+    """The numeric indicator columns of a results frame (not keys, ``member``, ``exclude``)."""
+    skip = {*KEY_COLUMNS, "member", "seed", "region", "sex", "year", "months", *exclude}
+    return [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def summarise(members: pd.DataFrame, by: Sequence[str] = KEY_COLUMNS) -> pd.DataFrame:
+    """Tidy summary over members: one row per (``by``, indicator) with mean, p05, p95.
+
+    Every member must hold the same rows (as members of one ensemble do).
+    Percentiles interpolate linearly between members (with three members p05
+    and p95 lie close to the smallest and largest value).
+    """
+    columns = indicator_columns(members)
+    ordered = members.sort_values(["member", *by], kind="stable")
+    n_members = ordered["member"].nunique()
+    first = ordered["member"].iloc[0]
+    keys = ordered.loc[ordered["member"] == first, list(by)].reset_index(drop=True)
+    if len(ordered) != n_members * len(keys):
+        raise ValueError("members do not hold the same rows")
+    cube = ordered[columns].to_numpy(dtype=float).reshape(n_members, len(keys), len(columns))
+    with _quiet_nan():
+        mean = np.nanmean(cube, axis=0)
+        low, high = np.nanpercentile(cube, [5, 95], axis=0)
+    out = pd.DataFrame({key: np.repeat(keys[key].to_numpy(), len(columns)) for key in by})
+    out["indicator"] = np.tile(columns, len(keys))
+    out["mean"] = mean.ravel()
+    out["p05"] = low.ravel()
+    out["p95"] = high.ravel()
+    return out
+
+
+class _quiet_nan:
+    """Silence numpy's all-NaN slice warnings (household-level columns by sex)."""
+
+    def __enter__(self):
+        import warnings
+
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", RuntimeWarning)
+
+    def __exit__(self, *exc):
+        return self._ctx.__exit__(*exc)
+
+
+@dataclass
+class Ensemble:
+    """The members of an ensemble and their summary.
+
+    Attributes
+    ----------
+    members : DataFrame
+        Long table: ``member``, ``seed``, ``date``, ``origin`` and every indicator.
+    summary : DataFrame
+        Tidy: ``date``, ``origin``, ``indicator``, ``mean``, ``p05``, ``p95``.
+    seeds : tuple of int
+        Member seeds, in member order.
+    band_kind : str
+        ``"seed noise only"`` or ``"posterior and seed"``.
+    metadata : dict
+        Provenance: the first member's run metadata plus the ensemble's settings.
+    """
+
+    members: pd.DataFrame
+    summary: pd.DataFrame
+    seeds: tuple[int, ...]
+    band_kind: str
+    metadata: dict = field(default_factory=dict)
+
+    @property
+    def scenario_name(self) -> str:
+        return str(self.metadata.get("scenario", {}).get("name", ""))
+
+    def wide(self) -> pd.DataFrame:
+        """The summary with one row per (date, origin): ``<indicator>_mean``, ``_p05``, ``_p95``."""
+        table = self.summary.pivot_table(index=list(KEY_COLUMNS), columns="indicator",
+                                         values=["mean", "p05", "p95"], sort=False)  # fmt: skip
+        table.columns = [f"{indicator}_{stat}" for stat, indicator in table.columns]
+        return table.reset_index()
+
+    def write(self, path: str | Path) -> Path:
+        """Write the summary (tidy) as Parquet or CSV with the ensemble's provenance."""
+        from sim.results import write_table
+
+        path = Path(path)
+        write_table(self.summary, path, self.metadata)
+        return path
+
+
+def _check_draws(draws: Sequence[Mapping[str, float]] | None, count: int) -> list[dict] | None:
+    if draws is None:
+        return None
+    from sim.params import check_value
+
+    draws = list(draws)
+    if len(draws) < count:
+        raise InputError(f"parameter_draws: {len(draws)} draws for {count} members; need at least {count}")
+    checked = []
+    for k, draw in enumerate(draws[:count]):
+        if not isinstance(draw, Mapping):
+            raise InputError(f"parameter_draws[{k}]: must be a mapping of parameter name to value")
+        where = f"parameter_draws[{k}]"
+        checked.append({name: check_value(name, value, where) for name, value in draw.items()})
+    return checked
+
+
+def prepare(scenario: str | Path | Scenario, until: str | None = None) -> Scenario:
+    """The resolved scenario, cut at ``until`` (``YYYY-MM``) if given."""
+    from sim.model import resolve_scenario
+    from sim.months import parse_month
+
+    resolved = resolve_scenario(scenario)
+    if until is not None:
+        resolved = resolved.with_end(parse_month(until, "--until"))
+    return resolved
+
+
+def run_ensemble(
+    scenario: str | Path | Scenario,
+    seeds: int = 10,
+    seed: int = 0,
+    households: int = 20_000,
+    until: str | None = None,
+    engine: str = "numba",
+    threads: int | None = None,
+    parameter_draws: Sequence[Mapping[str, float]] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    **levers: float,
+) -> Ensemble:
+    """Run a scenario ``seeds`` times and summarise the members.
+
+    Parameters
+    ----------
+    scenario : str, Path or Scenario
+    seeds : int
+        Number of members K.
+    seed : int
+        Root seed; member seeds are :func:`member_seeds` ``(seed, seeds)``.
+    households : int
+        Simulated households per member.
+    until : str, optional
+        Last month, ``YYYY-MM``.
+    engine, threads
+        As for :func:`sim.run`.
+    parameter_draws : list of dict, optional
+        Behavioural/policy parameter values per member (e.g. draws from a
+        calibrated posterior); member ``k`` uses draw ``k`` on top of
+        ``levers``. Changes ``band_kind`` to ``"posterior and seed"``.
+    progress : callable, optional
+        ``progress(done, total)`` over all members, in the units :func:`sim.run`
+        reports (steps, spin-up included).
+    **levers
+        Parameter overrides for every member.
+
+    Returns
+    -------
+    Ensemble
+    """
+    from sim.api import run
+
+    member_seed = member_seeds(seed, seeds)
+    draws = _check_draws(parameter_draws, len(member_seed))
+    if isinstance(households, bool) or not isinstance(households, int | np.integer) or households < 3:
+        raise InputError(f"--households {households!r}; allowed: an integer >= 3")
+    resolved = prepare(scenario, until)
+    count = len(member_seed)
+
+    frames = []
+    metadata: dict = {}
+    for k, member in enumerate(member_seed):
+        member_levers = {**levers, **(draws[k] if draws else {})}
+
+        def tick(done: int, total: int, k: int = k) -> None:
+            if progress is not None:
+                progress(k * total + done, count * total)
+
+        log.info("ensemble %s: member %d/%d, seed %d", resolved.name, k + 1, len(member_seed), member)
+        results = run(resolved, households=int(households), seed=member, engine=engine,
+                      threads=threads, progress=tick, **member_levers)  # fmt: skip
+        frame = results.frame
+        frame.insert(0, "seed", member)
+        frame.insert(0, "member", k)
+        frames.append(frame)
+        if k == 0:
+            metadata = dict(results.metadata)
+    members = pd.concat(frames, ignore_index=True)
+    band_kind = POSTERIOR_AND_SEED if draws else SEED_ONLY
+    metadata.pop("seed", None)
+    metadata.update(
+        {
+            "ensemble": {
+                "members": len(member_seed),
+                "root_seed": int(seed),
+                "member_seeds": list(member_seed),
+                "households": int(households),
+                "band_kind": band_kind,
+                "parameter_draws": draws,
+                "levers": dict(levers),
+                "seed_derivation": "numpy.random.SeedSequence(root).spawn(K)[k].generate_state(1)[0]",
+            }
+        }
+    )
+    return Ensemble(
+        members=members,
+        summary=summarise(members),
+        seeds=member_seed,
+        band_kind=band_kind,
+        metadata=metadata,
+    )
