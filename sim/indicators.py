@@ -105,7 +105,7 @@ def build_frame(
     households = grouped[:, :, k.HOUSEHOLDS].astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
         out["income_per_capita_usd"] = (grouped[:, :, k.INCOME_CENTS] / 100.0 / persons).ravel()
-        out["poverty_rate"] = (grouped[:, :, k.POOR_PERSONS] / persons).ravel()
+        out["poverty_rate"] = (grouped[:, :, k.POOR_HOUSEHOLDS] / households).ravel()
         out["receiving_share"] = (grouped[:, :, k.RECEIVING] / households).ravel()
     out["households"] = (households * w).ravel()
     frame = pd.DataFrame(out)

@@ -114,7 +114,7 @@ MEMBERS = 12
 HOUSEHOLDS = 13
 PERSONS = 14
 INCOME_CENTS = 15
-POOR_PERSONS = 16
+POOR_HOUSEHOLDS = 16
 RECEIVING = 17
 N_INDICATORS = 18
 
@@ -310,8 +310,9 @@ def household_rule(
         Skill in 0-255.
     aware : ndarray(int8, (n,))
         Knows legal work in Kazakhstan is possible (updated in place).
-    contacts : ndarray(int16, (n, 2))
-        Contacts with a member in Russia / Kazakhstan, as of last month.
+    contacts : ndarray(int16, (n, 3))
+        Contacts with a member in Russia / in Kazakhstan / anywhere abroad, as of
+        last month.
     indptr : ndarray(int64, (n + 1,))
         CSR row pointers of the contact network (for the degree).
     flags_next : ndarray(int8, (n,))
@@ -477,7 +478,7 @@ def household_rule(
             employed = job < p_job
             income += row[W_HOME_USD] * employed  # branch-free: the draw is unpredictable
             if returnee == 1 and banned and not employed and degree > 0:
-                if (contacts[i, 0] + contacts[i, 1]) < row[VULNERABLE_SHARE] * degree:
+                if contacts[i, 2] < row[VULNERABLE_SHARE] * degree:
                     acc[cell, VULNERABLE] += 1
         if m_ban_until[i, m] > step:
             acc[cell, BANNED] += 1
@@ -491,7 +492,7 @@ def household_rule(
     acc[base, PERSONS] += size[i]
     acc[base, INCOME_CENTS] += income_cents
     if income_cents < row[POVERTY_LINE] * 100.0 * size[i]:
-        acc[base, POOR_PERSONS] += size[i]
+        acc[base, POOR_HOUSEHOLDS] += 1
     if remit_cents > 0:
         acc[base, RECEIVING] += 1
 
@@ -613,11 +614,13 @@ def _push_changes(part, parts, flags, flags_next, indptr, neighbours, contacts, 
         new = flags_next[i]
         d_ru = (new & 1) - (old & 1)
         d_kz = ((new >> 1) & 1) - ((old >> 1) & 1)
+        d_any = (1 if new != 0 else 0) - (1 if old != 0 else 0)
         for k in range(indptr[i], indptr[i + 1]):
             j = neighbours[k]
             if lo <= j < hi:
                 contacts[j, 0] += d_ru
                 contacts[j, 1] += d_kz
+                contacts[j, 2] += d_any
 
 
 @kernel
@@ -626,12 +629,15 @@ def count_contacts(flags, indptr, neighbours, contacts):
     for i in range(flags.shape[0]):
         ru = 0
         kz = 0
+        anywhere = 0
         for k in range(indptr[i], indptr[i + 1]):
             f = flags[neighbours[k]]
             ru += f & 1
             kz += (f >> 1) & 1
+            anywhere += 1 if f != 0 else 0
         contacts[i, 0] = ru
         contacts[i, 1] = kz
+        contacts[i, 2] = anywhere
 
 
 @kernel

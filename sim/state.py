@@ -24,8 +24,8 @@ class HouseholdState:
     skill : ndarray(uint8, (n,))
     aware : ndarray(int8, (n,))
         Knows that legal work in Kazakhstan is possible.
-    contacts : ndarray(int16, (n, 2))
-        Contacts with a member in Russia / in Kazakhstan (last month).
+    contacts : ndarray(int16, (n, 3))
+        Contacts with a member in Russia / in Kazakhstan / anywhere abroad (last month).
     flags, flags_next : ndarray(int8, (n,))
         Bit 0: a member in Russia; bit 1: a member in Kazakhstan. ``flags`` is
         what contacts see; ``flags_next`` what the rule wrote this month.
@@ -71,7 +71,7 @@ class HouseholdState:
             n_members=population.n_members,
             skill=population.skill,
             aware=(rng.random(n) < initial_aware).astype(np.int8),
-            contacts=np.zeros((n, 2), dtype=np.int16),
+            contacts=np.zeros((n, 3), dtype=np.int16),
             flags=np.zeros(n, dtype=np.int8),
             flags_next=np.zeros(n, dtype=np.int8),
             m_loc=np.zeros(shape, dtype=np.int8),

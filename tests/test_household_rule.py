@@ -91,9 +91,9 @@ def test_unknown_ban_means_denial_at_the_border():
     assert world.m_loc[0, 0] == k.HOME
     assert world.m_ban_until[0, 0] == 212  # extended by 12 months
     assert world.m_ban_known[0, 0] == 1
-    # the fare is lost: household income -300 USD, 4 persons below the line
+    # the fare is lost: household income -300 USD, below the line
     assert counters[k.INCOME_CENTS] == -30000
-    assert counters[k.POOR_PERSONS] == 4
+    assert counters[k.POOR_HOUSEHOLDS] == 1
 
 
 def test_known_ban_keeps_russia_out_of_the_choice_set():
@@ -112,7 +112,7 @@ def test_remittance_of_a_regular_migrant_by_hand():
     assert counters[k.REMIT_CENTS] == 17150
     assert counters[k.INCOME_CENTS] == 17150
     assert counters[k.RECEIVING] == 1
-    assert counters[k.POOR_PERSONS] == 4  # 171.50 < 4 * 60
+    assert counters[k.POOR_HOUSEHOLDS] == 1  # 171.50 < 4 persons * 60
 
 
 def test_remittance_of_an_irregular_migrant_by_hand():
@@ -136,10 +136,10 @@ def test_network_commit_updates_contact_counts():
     world = TinyWorld(3, edges=[(0, 1), (1, 2)])
     world.m_loc[1, 0] = k.RUSSIA
     world.step(month_row())
-    assert world.contacts.tolist() == [[1, 0], [0, 0], [1, 0]]
+    assert world.contacts.tolist() == [[1, 0, 1], [0, 0, 0], [1, 0, 1]]
     world.m_loc[1, 0] = k.KAZAKHSTAN
     world.step(month_row())
-    assert world.contacts.tolist() == [[0, 1], [0, 0], [0, 1]]
+    assert world.contacts.tolist() == [[0, 1, 1], [0, 0, 0], [0, 1, 1]]
 
 
 def test_vulnerable_returnee_is_banned_jobless_and_isolated():
@@ -160,3 +160,11 @@ def test_counter_based_draws_are_pure_functions():
     assert a == k.uniform(np.uint64(1), np.int16(2), np.int64(3), 0, np.int8(5))
     assert a != k.uniform(1, 2, 4, 0, 5) and a != k.uniform(2, 2, 3, 0, 5)
     assert 0.0 <= a < 1.0
+
+
+def test_a_contact_abroad_in_both_countries_counts_once_as_abroad():
+    world = TinyWorld(2, members=2, edges=[(0, 1)])
+    world.m_loc[1, 0] = k.RUSSIA
+    world.m_loc[1, 1] = k.KAZAKHSTAN
+    world.step(month_row())
+    assert world.contacts[0].tolist() == [1, 1, 1]

@@ -42,7 +42,7 @@ class TinyWorld:
         self.n_members = np.full(n, members, np.int8)
         self.skill = np.zeros(n, np.uint8)  # skill factor 0.8
         self.aware = np.ones(n, np.int8)
-        self.contacts = np.zeros((n, 2), np.int16)
+        self.contacts = np.zeros((n, 3), np.int16)
         self.flags = np.zeros(n, np.int8)
         self.flags_next = np.zeros(n, np.int8)
         self.m_loc = np.zeros(shape, np.int8)
