@@ -179,6 +179,10 @@ class Parameters(Mapping[str, float]):
         """A copy with validated overrides."""
         return Parameters({**self._values, **overrides}, where=where)
 
+    def __reduce__(self):
+        # the mappingproxy does not pickle; rebuild from a plain dict (worker processes)
+        return (Parameters, (dict(self._values),))
+
     def __getitem__(self, name: str) -> float:
         return self._values[name]
 
