@@ -212,9 +212,10 @@ def _parse_driver(raw: Any, where: str) -> DriverChange:
     return DriverChange(variable, country, start, until, **{op: float(number)})
 
 
-def _read_toml(path: Path) -> dict:
+def read_toml(path: Path, kind: str = "scenario file") -> dict:
+    """Parse a TOML file; a missing or malformed file is an :class:`InputError`."""
     if not path.is_file():
-        raise InputError(f"{path}: scenario file not found")
+        raise InputError(f"{path}: {kind} not found")
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
@@ -235,7 +236,7 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
     path = Path(path).resolve()
     if path in _chain:
         raise InputError(f"{path}: extends itself (chain: {' -> '.join(p.name for p in _chain)})")
-    raw = _read_toml(path)
+    raw = read_toml(path)
     _check_keys(raw, TOP_KEYS, str(path))
     head = raw.get("scenario", {})
     if not isinstance(head, dict):

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,7 @@ import numpy as np
 from sim.errors import InputError
 from sim.months import format_month, parse_month
 from sim.params import SPECS
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, load_scenario, read_toml
 
 METHODS = ("grid", "lhs", "sobol", "morris")
 BATCH_KEYS = {"name", "scenarios", "seeds", "seed", "households", "until", "runs_per_task"}
@@ -138,17 +137,6 @@ def _number(value: Any, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InputError(f"{where}: {value!r} is not a number")
     return float(value)
-
-
-def _read(path: Path) -> dict:
-    if not path.is_file():
-        raise InputError(f"{path}: batch spec not found")
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not a UTF-8 text file") from None
 
 
 def _scenarios(raw: Any, path: Path, until: int | None) -> tuple[Scenario, ...]:
@@ -274,7 +262,7 @@ def load_spec(path: str | Path) -> BatchSpec:
         the batch meaningless.
     """
     path = Path(path).resolve()
-    raw = _check_keys(_read(path), TOP_KEYS, str(path))
+    raw = _check_keys(read_toml(path, "batch spec"), TOP_KEYS, str(path))
     if "batch" not in raw:
         raise InputError(f"{path}: needs a [batch] table (scenarios, seeds, households)")
     batch = _check_keys(raw["batch"], BATCH_KEYS, f"{path}: [batch]")
