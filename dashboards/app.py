@@ -1,0 +1,49 @@
+"""The migsim dashboard: ``solara run dashboards/app.py`` (or ``migsim dashboard``).
+
+Three pages: what-if (``/``), workshop (``/workshop``), research (``/research``),
+each with the language switch.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # `solara run dashboards/app.py` puts only dashboards/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import solara  # noqa: E402
+
+from dashboards import research, whatif, workshop  # noqa: E402
+from dashboards.i18n import t  # noqa: E402
+
+
+def _warm_up() -> None:
+    """Compile (or load) the numba kernels in the background, so the first Run does not wait for it."""
+    from sim.model import MigrationModel
+
+    MigrationModel(households=30, seed=0, until="2010-02")
+
+
+threading.Thread(target=_warm_up, name="migsim-warm-up", daemon=True).start()
+
+PAGES = (("/", "nav_whatif", whatif.Page), ("workshop", "nav_workshop", workshop.Page),
+         ("research", "nav_research", research.Page))  # fmt: skip
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006  (solara's signature)
+    """AppLayout with navigation buttons in the app bar (labels follow the language)."""
+    route, routes = solara.use_route()
+    with solara.AppLayout(title=t("app_title"), navigation=False, children=children):
+        with solara.AppBar():
+            for path, key, _ in PAGES:
+                with solara.Link(path if path == "/" else f"/{path}"):
+                    solara.Button(t(key), text=True, dark=True,
+                                  outlined=route is not None and route.path == path)  # fmt: skip
+
+
+routes = [solara.Route(path=path, component=page, label=key, layout=Layout if k == 0 else None)
+          for k, (path, key, page) in enumerate(PAGES)]  # fmt: skip

@@ -1,0 +1,153 @@
+"""Ensembles for the what-if page: several seeds, common random numbers, a headline table.
+
+A scenario and its reference run with the same seeds (common random numbers),
+so their differences reflect the scenario, not the draw. Runs are cached by
+(scenario, households, seed): the reference is computed once for everyone.
+Model runs are serialised only where numba's threading layer is not
+thread-safe (``workqueue``); with ``omp`` or ``tbb`` sessions run side by side.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import threading
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+
+from sim.scenario import Scenario
+
+INDICATORS = ("migrants_ru", "migrants_kz", "banned", "irregular_ru", "remittances_gdp_pct", "poverty_rate")
+RATES = {"remittances_gdp_pct": "pp", "poverty_rate": "pp"}  # differences in percentage points
+SUM_COLUMNS = ("migrants_ru", "migrants_kz", "banned", "irregular_ru", "returns", "remittances_usd",
+               "households")  # fmt: skip
+
+_RUN_LOCK = threading.Lock()
+
+
+def _needs_lock() -> bool:
+    """True unless numba runs parallel kernels on a thread-safe layer (omp, tbb)."""
+    try:
+        import numba
+
+        return numba.threading_layer() not in ("omp", "tbb")
+    except (ValueError, ImportError):  # no parallel kernel has run yet
+        return True
+
+
+@functools.lru_cache(maxsize=32)
+def run_one(scenario: Scenario, households: int, seed: int) -> pd.DataFrame:
+    """One run's results frame (cached; do not modify the returned frame)."""
+    import sim
+
+    if _needs_lock():
+        with _RUN_LOCK:
+            return sim.run(scenario, households=households, seed=seed).frame
+    return sim.run(scenario, households=households, seed=seed).frame
+
+
+def run_ensemble(
+    scenario: Scenario,
+    reference: Scenario,
+    households: int = 20_000,
+    seeds: tuple[int, ...] = (1, 2, 3),
+    progress: Callable[[float], None] | None = None,
+) -> pd.DataFrame:
+    """Scenario and reference runs for every seed, stacked.
+
+    Returns
+    -------
+    DataFrame
+        The results frames with columns ``run`` ("scenario" / "reference") and ``seed`` added.
+    """
+    pair = (("reference", reference), ("scenario", scenario))
+    jobs = [(name, s, seed) for seed in seeds for name, s in pair]
+    parts = []
+    for k, (name, s, seed) in enumerate(jobs):
+        parts.append(run_one(s, households, seed).assign(run=name, seed=seed))
+        if progress is not None:
+            progress(100.0 * (k + 1) / len(jobs))
+    return pd.concat(parts, ignore_index=True)
+
+
+def national(frame: pd.DataFrame, origin: str = "all") -> pd.DataFrame:
+    """Per (run, seed, date): one origin's rows, or the three summed (rates recombined)."""
+    keys = ["run", "seed", "date"]
+    if origin != "all":
+        return frame[frame["origin"] == origin][[*keys, *INDICATORS]].reset_index(drop=True)
+    gdp = frame["remittances_usd"] * 12.0 * 100.0 / frame["remittances_gdp_pct"].where(
+        frame["remittances_gdp_pct"] > 0
+    )
+    work = frame.assign(gdp=gdp.fillna(0.0), poor=frame["poverty_rate"] * frame["households"])
+    out = work.groupby(keys, sort=True)[[*SUM_COLUMNS, "gdp", "poor"]].sum().reset_index()
+    out["remittances_gdp_pct"] = out["remittances_usd"] * 12.0 * 100.0 / out["gdp"].where(out["gdp"] > 0)
+    out["poverty_rate"] = out["poor"] / out["households"]
+    return out[[*keys, *INDICATORS]]
+
+
+def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Yearly means of each indicator, scenario against reference, averaged over seeds.
+
+    Returns
+    -------
+    DataFrame
+        One row per indicator: ``indicator, reference, scenario, difference, relative``,
+        and ``low``/``high``, the smallest and largest difference over seeds.
+        Rates (poverty, remittances as % of GDP) are in percent, their differences in points.
+    """
+    rows = series[series["date"].dt.year == year]
+    if rows.empty:
+        raise ValueError(f"year {year} is outside the runs")
+    yearly = rows.groupby(["run", "seed"])[list(INDICATORS)].mean()
+    out = []
+    for name in INDICATORS:
+        scale = 100.0 if name == "poverty_rate" else 1.0
+        ref = yearly.loc["reference", name] * scale
+        scen = yearly.loc["scenario", name] * scale
+        diff = (scen - ref.reindex(scen.index)).dropna()
+        ref_mean, scen_mean = float(ref.mean()), float(scen.mean())
+        out.append({
+            "indicator": name,
+            "reference": ref_mean,
+            "scenario": scen_mean,
+            "difference": float(diff.mean()),
+            "relative": float(diff.mean() / ref_mean) if ref_mean else np.nan,
+            "low": float(diff.min()),
+            "high": float(diff.max()),
+        })
+    return pd.DataFrame(out)
+
+
+def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, str], title: str = "",
+              year: int | None = None) -> bytes:  # fmt: skip
+    """A 2x3 panel chart: each indicator over time, mean and range over seeds, both runs."""
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(11, 6.2), dpi=90, layout="constrained")
+    axes = fig.subplots(2, 3).ravel()
+    styles = {"reference": ("#888888", legend[0]), "scenario": ("#c0392b", legend[1])}
+    for ax, name in zip(axes, INDICATORS, strict=True):
+        scale = 100.0 if name == "poverty_rate" else 1.0
+        for run, (color, label) in styles.items():
+            part = series[series["run"] == run]
+            wide = part.pivot_table(index="date", columns="seed", values=name) * scale
+            ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=color, alpha=0.25, lw=0)
+            ax.plot(wide.index, wide.mean(axis=1), color=color, lw=1.6, label=label)
+        if year is not None:
+            ax.axvspan(pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year, month=12, day=31),
+                       color="#f1c40f", alpha=0.15, lw=0)  # fmt: skip
+        locator = AutoDateLocator(maxticks=6)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        ax.set_title(labels.get(name, name), fontsize=10)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    axes[0].legend(fontsize=8, loc="upper left")
+    if title:
+        fig.suptitle(title, fontsize=11)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()

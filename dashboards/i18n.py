@@ -1,0 +1,242 @@
+"""Every label and explanation of the dashboard in English and Russian.
+
+``t(key, **args)`` returns the text of ``key`` in the session's language
+(``lang``, a per-session reactive value), formatted with ``args``. The
+language switch on every page sets ``lang``.
+"""
+
+from __future__ import annotations
+
+import solara
+
+LANGUAGES = {"English": "en", "Русский": "ru"}
+lang = solara.reactive("en")
+
+TEXT: dict[str, dict[str, str]] = {
+    # app and navigation
+    "app_title": {"en": "migsim: labour migration from Central Asia",
+                  "ru": "migsim: трудовая миграция из Центральной Азии"},
+    "nav_whatif": {"en": "What-if", "ru": "Что если"},
+    "nav_workshop": {"en": "Workshop", "ru": "Семинар"},
+    "nav_research": {"en": "Research", "ru": "Исследование"},
+    "language": {"en": "Language", "ru": "Язык"},
+    # indicators
+    "migrants_ru": {"en": "Migrants in Russia", "ru": "Мигранты в России"},
+    "migrants_kz": {"en": "Migrants in Kazakhstan", "ru": "Мигранты в Казахстане"},
+    "banned": {"en": "People with a Russian re-entry ban", "ru": "Люди с запретом въезда в Россию"},
+    "irregular_ru": {"en": "Working in Russia without papers", "ru": "Работают в России без документов"},
+    "remittances_gdp_pct": {"en": "Remittances, % of GDP", "ru": "Денежные переводы, % ВВП"},
+    "poverty_rate": {"en": "Poverty rate, %", "ru": "Уровень бедности, %"},
+    # what-if page
+    "whatif_title": {"en": "What if?", "ru": "Что если?"},
+    "whatif_intro": {
+        "en": "Start from a scenario (the baseline is what happened, then a projection), change policy "
+              "levers, press **Run**. The model runs the scenario and the baseline three times each with "
+              "the same random numbers; lines show the average, bands the range of the three runs.",
+        "ru": "Выберите сценарий (базовый — то, что произошло, и далее прогноз), измените меры политики "
+              "и нажмите **Запустить**. Модель трижды считает сценарий и базовый вариант с одинаковыми "
+              "случайными числами; линии — среднее, полосы — разброс трёх расчётов."},
+    "scenario_file": {"en": "Scenario", "ru": "Сценарий"},
+    "last_year": {"en": "Last year of the run", "ru": "Последний год расчёта"},
+    "eaeu_title": {"en": "Joining the Eurasian Economic Union", "ru": "Вступление в ЕАЭС"},
+    "eaeu_help": {"en": "Members' citizens work in Russia and Kazakhstan without a patent",
+                  "ru": "Граждане стран ЕАЭС работают в России и Казахстане без патента"},
+    "country_TJ": {"en": "Tajikistan", "ru": "Таджикистан"},
+    "country_KG": {"en": "Kyrgyzstan", "ru": "Кыргызстан"},
+    "country_UZ": {"en": "Uzbekistan", "ru": "Узбекистан"},
+    "country": {"en": "Country", "ru": "Страна"},
+    "all_countries": {"en": "Tajikistan, Kyrgyzstan and Uzbekistan",
+                      "ru": "Таджикистан, Кыргызстан и Узбекистан"},
+    "month": {"en": "Month (YYYY-MM)", "ru": "Месяц (ГГГГ-ММ)"},
+    "from_month": {"en": "From (YYYY-MM)", "ru": "С (ГГГГ-ММ)"},
+    "amnesty_title": {"en": "Amnesty of re-entry bans", "ru": "Амнистия запретов на въезд"},
+    "amnesty_help": {"en": "Share of standing Russian bans lifted in one month",
+                     "ru": "Доля действующих запретов, снятых за один месяц"},
+    "amnesty_share": {"en": "Share of bans lifted", "ru": "Доля снятых запретов"},
+    "kz_title": {"en": "Kazakhstan work permits", "ru": "Разрешения на работу в Казахстане"},
+    "kz_help": {"en": "Legal work in Kazakhstan and its monthly fee",
+                "ru": "Легальная работа в Казахстане и её ежемесячная плата"},
+    "kz_available": {"en": "Permits available", "ru": "Разрешения доступны"},
+    "kz_fee": {"en": "Permit fee (x today's)", "ru": "Плата за разрешение (x нынешней)"},
+    "campaign_title": {"en": "Information campaign", "ru": "Информационная кампания"},
+    "campaign_help": {"en": "Share of households reached each month: they learn about bans and legal "
+                             "work in Kazakhstan",
+                      "ru": "Доля домохозяйств, охваченных за месяц: узнают о запретах и легальной "
+                            "работе в Казахстане"},
+    "campaign": {"en": "Monthly reach", "ru": "Охват в месяц"},
+    "remit_cost_title": {"en": "Cost of sending money home", "ru": "Стоимость денежных переводов"},
+    "remit_cost_help": {"en": "Transfer fees from Russia and Kazakhstan (x today's)",
+                        "ru": "Комиссии за переводы из России и Казахстана (x нынешних)"},
+    "remit_cost": {"en": "Transfer cost (x today's)", "ru": "Стоимость перевода (x нынешней)"},
+    "reintegration_title": {"en": "Reintegration of returnees", "ru": "Реинтеграция вернувшихся"},
+    "reintegration_help": {"en": "Share of returnees a job programme reaches",
+                           "ru": "Доля вернувшихся, которых охватывает программа занятости"},
+    "reintegration": {"en": "Coverage", "ru": "Охват"},
+    "rub_title": {"en": "Exchange-rate shock", "ru": "Шок валютного курса"},
+    "rub_help": {"en": "Roubles per dollar multiplied (above 1: a weaker rouble, Russian wages worth "
+                        "fewer dollars)",
+                 "ru": "Рублей за доллар умножить на (больше 1: рубль слабее, зарплаты в России "
+                       "стоят меньше долларов)"},
+    "rub_shock": {"en": "Roubles per dollar (x)", "ru": "Рублей за доллар (x)"},
+    "rub_months": {"en": "Months (0: for good)", "ru": "Месяцев (0: навсегда)"},
+    "reset_levers": {"en": "Reset levers", "ru": "Сбросить меры"},
+    "run": {"en": "Run", "ru": "Запустить"},
+    "fix_first": {"en": "Fix the marked controls first.", "ru": "Сначала исправьте отмеченные поля."},
+    "run_help": {"en": "{households} households, {seeds} seeds; a run takes a few seconds.",
+                 "ru": "{households} домохозяйств, {seeds} расчёта; несколько секунд."},
+    "running": {"en": "Running the scenario and the baseline...", "ru": "Идёт расчёт сценария и базы..."},
+    "press_run": {"en": "Set the levers and press Run.", "ru": "Задайте меры и нажмите «Запустить»."},
+    "reference": {"en": "Baseline", "ru": "Базовый"},
+    "scenario": {"en": "Scenario", "ru": "Сценарий"},
+    "table_year": {"en": "Year of the table", "ru": "Год таблицы"},
+    "headline_title": {"en": "In {year}, the scenario against the baseline",
+                       "ru": "{year} год: сценарий по сравнению с базовым"},
+    "headline": {"en": "{indicator}: {amount} {direction} than in the baseline{rel}.",
+                 "ru": "{indicator}: на {amount} {direction}, чем в базовом варианте{rel}."},
+    "same": {"en": "{indicator}: about the same as in the baseline.",
+             "ru": "{indicator}: примерно как в базовом варианте."},
+    "more": {"en": "more", "ru": "больше"},
+    "less": {"en": "fewer", "ru": "меньше"},
+    "points": {"en": "{value} percentage points", "ru": "{value} п.п."},
+    "col_indicator": {"en": "Indicator", "ru": "Показатель"},
+    "col_reference": {"en": "Baseline", "ru": "Базовый"},
+    "col_scenario": {"en": "Scenario", "ru": "Сценарий"},
+    "col_difference": {"en": "Difference", "ru": "Разница"},
+    "col_words": {"en": "In words", "ru": "Словами"},
+    "download_csv": {"en": "Table (CSV)", "ru": "Таблица (CSV)"},
+    "download_png": {"en": "Chart (PNG)", "ru": "График (PNG)"},
+    # lever problems
+    "bad_month": {"en": "'{value}' is not a month: write YYYY-MM, e.g. 2022-01",
+                  "ru": "«{value}» — не месяц: пишите ГГГГ-ММ, например 2022-01"},
+    "before_start": {"en": "Before the scenario starts ({start}); choose {start} or later",
+                     "ru": "Раньше начала сценария ({start}); выберите {start} или позже"},
+    "after_end": {"en": "After the end of the run ({end}): no effect",
+                  "ru": "После конца расчёта ({end}): не влияет"},
+    "invalid": {"en": "Not allowed: {message}", "ru": "Недопустимо: {message}"},
+    "already_member": {"en": "Already a member since {since} in this scenario: nothing to change",
+                       "ru": "Уже член ЕАЭС с {since} в этом сценарии: менять нечего"},
+    "amnesty_before_law": {"en": "Before the 2013 ban law there are few bans to lift",
+                           "ru": "До закона 2013 года запретов мало — снимать почти нечего"},
+    "fee_without_permits": {"en": "Without permits the fee does not matter",
+                            "ru": "Без разрешений плата не имеет значения"},
+    "bad_duration": {"en": "Months must be between 0 and 240", "ru": "Месяцев: от 0 до 240"},
+    # workshop page
+    "workshop_title": {"en": "Workshop: a village and its migrants", "ru": "Семинар: село и его мигранты"},
+    "workshop_intro": {
+        "en": "A few hundred households in a world that stands still: wages, prices and rules stay as the "
+              "sliders set them. Each dot is a household, each line a tie between neighbours or relatives. "
+              "Press **Step** for one month, **▶** to play, **Reset** to apply the sliders.",
+        "ru": "Несколько сотен домохозяйств в неизменном мире: зарплаты, курсы и правила такие, как "
+              "задают ползунки. Точка — домохозяйство, линия — связь соседей или родственников. "
+              "**Step** — один месяц, **▶** — непрерывно, **Reset** — применить ползунки."},
+    "settings_now": {
+        "en": "This village ({households} households): job chance at home {p_job}, wages at home x{home}, "
+              "in Russia x{ru}, in Kazakhstan x{kz}, roubles per dollar x{rub}, network pull {net}, "
+              "ban risk {ban} a month. Move the sliders and press **Reset** to change them.",
+        "ru": "Это село ({households} домохозяйств): шанс работы дома {p_job}, зарплаты дома x{home}, "
+              "в России x{ru}, в Казахстане x{kz}, рублей за доллар x{rub}, притяжение сети {net}, "
+              "риск запрета {ban} в месяц. Измените ползунки и нажмите **Reset**."},
+    "month_counter": {"en": "Month {n}", "ru": "Месяц {n}"},
+    "p_job_home": {"en": "Push: chance of a job at home", "ru": "Выталкивание: шанс найти работу дома"},
+    "wage_home_multiplier": {"en": "Push: wages at home (x)", "ru": "Выталкивание: зарплаты дома (x)"},
+    "wage_ru_multiplier": {"en": "Pull: wages in Russia (x)", "ru": "Притяжение: зарплаты в России (x)"},
+    "wage_kz_multiplier": {"en": "Pull: wages in Kazakhstan (x)",
+                           "ru": "Притяжение: зарплаты в Казахстане (x)"},
+    "rub_per_usd_multiplier": {"en": "Pull: roubles per dollar (x; above 1 = weaker rouble)",
+                               "ru": "Притяжение: рублей за доллар (x; больше 1 = рубль слабее)"},
+    "beta_network": {"en": "Network pull (contacts abroad)", "ru": "Притяжение сети (знакомые за границей)"},
+    "hazard_ru_after_law": {"en": "Ban risk: monthly chance an irregular worker is caught",
+                            "ru": "Риск запрета: шанс в месяц, что нелегала задержат"},
+    "households": {"en": "Households", "ru": "Домохозяйства"},
+    "seed": {"en": "Random seed", "ru": "Случайное зерно"},
+    "legend_home": {"en": "everyone at home", "ru": "все дома"},
+    "legend_ru": {"en": "someone in Russia", "ru": "кто-то в России"},
+    "legend_kz": {"en": "someone in Kazakhstan", "ru": "кто-то в Казахстане"},
+    "legend_banned": {"en": "someone banned from Russia", "ru": "у кого-то запрет на въезд в Россию"},
+    "network_title": {"en": "The village network", "ru": "Сеть села"},
+    "shares_title": {"en": "Where the working-age members are", "ru": "Где находятся члены семей"},
+    "share_home": {"en": "at home", "ru": "дома"},
+    "share_ru": {"en": "in Russia", "ru": "в России"},
+    "share_kz": {"en": "in Kazakhstan", "ru": "в Казахстане"},
+    "share_banned": {"en": "banned (at home)", "ru": "с запретом (дома)"},
+    "shares_now": {"en": "Month {n}: {home} at home, {ru} in Russia, {kz} in Kazakhstan, {banned} banned.",
+                   "ru": "Месяц {n}: дома {home}, в России {ru}, в Казахстане {kz}, с запретом {banned}."},
+    "household_title": {"en": "One household up close", "ru": "Одно домохозяйство вблизи"},
+    "household_pick": {"en": "Household", "ru": "Домохозяйство"},
+    "household_summary": {
+        "en": "Household {id} from {origin}: {size} people, {members} of working age. {contacts} contacts: "
+              "{c_ru} have someone in Russia, {c_kz} in Kazakhstan. {aware}",
+        "ru": "Домохозяйство {id} ({origin}): {size} чел., трудоспособных {members}. Связей {contacts}: "
+              "у {c_ru} кто-то в России, у {c_kz} — в Казахстане. {aware}"},
+    "aware_yes": {"en": "They know legal work in Kazakhstan is possible.",
+                  "ru": "Они знают, что в Казахстане можно работать легально."},
+    "aware_no": {"en": "They do not know legal work in Kazakhstan is possible.",
+                 "ru": "Они не знают, что в Казахстане можно работать легально."},
+    "member_line": {
+        "en": "**Member {k}** ({sex}, {age}) is {where}{ban}. If they reconsider this month: stay or come "
+              "home {p_home}, Russia {p_ru}, Kazakhstan {p_kz}. Attractiveness (utility): home {u_home}, "
+              "Russia {u_ru}, Kazakhstan {u_kz}.",
+        "ru": "**Член семьи {k}** ({sex}, {age}) {where}{ban}. Если в этом месяце он(а) решает заново: "
+              "остаться или вернуться домой {p_home}, Россия {p_ru}, Казахстан {p_kz}. Привлекательность "
+              "(полезность): дом {u_home}, Россия {u_ru}, Казахстан {u_kz}."},
+    "member_why": {
+        "en": "Why: expected pay at home about ${home}/month; a migrant's wage about ${ru} in Russia and "
+              "${kz} in Kazakhstan; {net_ru} of contacts have someone in Russia (adds {pull_ru} to Russia's "
+              "utility).{closed}",
+        "ru": "Почему: ожидаемый доход дома около ${home}/мес.; зарплата мигранта около ${ru} в России и "
+              "${kz} в Казахстане; у {net_ru} связей кто-то в России (добавляет {pull_ru} к полезности "
+              "России).{closed}"},
+    "russia_closed": {"en": " Russia is closed to this member: a known ban.",
+                      "ru": " Россия закрыта для него: известный запрет."},
+    "male": {"en": "man", "ru": "мужчина"},
+    "female": {"en": "woman", "ru": "женщина"},
+    "age_0": {"en": "18-29", "ru": "18-29 лет"},
+    "age_1": {"en": "30-44", "ru": "30-44 года"},
+    "age_2": {"en": "45-59", "ru": "45-59 лет"},
+    "where_0": {"en": "at home", "ru": "дома"},
+    "where_1": {"en": "in Russia", "ru": "в России"},
+    "where_2": {"en": "in Kazakhstan", "ru": "в Казахстане"},
+    "ban_known": {"en": ", banned from Russia (knows it)", "ru": ", с запретом на въезд в Россию (знает)"},
+    "ban_unknown": {"en": ", banned from Russia (does not know)",
+                    "ru": ", с запретом на въезд в Россию (не знает)"},
+    # research page
+    "research_title": {"en": "Research: batch and calibration outputs",
+                       "ru": "Исследование: результаты серий и калибровки"},
+    "research_intro": {"en": "Folders under the results folder given when the dashboard started: {root}",
+                       "ru": "Папки внутри папки результатов, заданной при запуске: {root}"},
+    "folder": {"en": "Folder", "ru": "Папка"},
+    "no_folders": {"en": "No results yet. Run `migsim run`, `migsim batch` or `migsim calibrate` first.",
+                   "ru": "Результатов пока нет. Сначала запустите `migsim run`, `migsim batch` "
+                         "или `migsim calibrate`."},
+    "batch_title": {"en": "Batch: indicators across runs", "ru": "Серия: показатели по расчётам"},
+    "indicator": {"en": "Indicator", "ru": "Показатель"},
+    "colour_by": {"en": "Colour by", "ru": "Цвет по"},
+    "runs_table": {"en": "Runs", "ru": "Расчёты"},
+    "tables_title": {"en": "Tables in this folder", "ru": "Таблицы в этой папке"},
+    "images_title": {"en": "Charts in this folder", "ru": "Графики в этой папке"},
+    "rows_shown": {"en": "{file}: {rows} rows, {cols} columns (first {shown} shown)",
+                   "ru": "{file}: строк {rows}, столбцов {cols} (показаны первые {shown})"},
+    "unreadable": {"en": "{file}: could not be read ({error})",
+                   "ru": "{file}: не удалось прочитать ({error})"},
+    "empty_folder": {"en": "No tables or charts in this folder.",
+                     "ru": "В этой папке нет таблиц и графиков."},
+    "runs_count": {"en": "{runs} runs, {indicator}", "ru": "{runs} расчётов, {indicator}"},
+}
+
+
+def t(key: str, **args) -> str:
+    """The text of ``key`` in the session's language (the key itself if unknown)."""
+    entry = TEXT.get(key)
+    if entry is None:
+        return key
+    text = entry.get(lang.value) or entry["en"]
+    return text.format(**args) if args else text
+
+
+@solara.component
+def LanguageSwitch():
+    """``English`` / ``Русский``: sets the language of this session."""
+    names = {code: name for name, code in LANGUAGES.items()}
+    solara.ToggleButtonsSingle(
+        value=names[lang.value], values=list(LANGUAGES), on_value=lambda name: lang.set(LANGUAGES[name])
+    )

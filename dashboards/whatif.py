@@ -1,0 +1,245 @@
+"""The what-if page (``/``): a scenario or the baseline plus levers, run as a small ensemble."""
+
+from __future__ import annotations
+
+import io
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import solara
+
+from dashboards import ensemble
+from dashboards.i18n import LanguageSwitch, t
+from dashboards.levers import COUNTRIES, Levers, apply_levers
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SCENARIO_DIR = PROJECT_ROOT / "scenarios"
+REFERENCE = "baseline.toml"
+HOUSEHOLDS = int(os.environ.get("MIGSIM_WHATIF_HOUSEHOLDS", "20000"))  # per run; 3 seeds x 2 runs
+SEEDS = (1, 2, 3)
+
+
+def scenario_files(folder: Path = SCENARIO_DIR) -> list[str]:
+    """Scenario file names in ``scenarios/``, the baseline first."""
+    names = sorted(p.name for p in folder.glob("*.toml"))
+    return sorted(names, key=lambda n: n != REFERENCE)
+
+
+def load(name: str):
+    """A scenario from ``scenarios/`` by file name (only names listed there are accepted)."""
+    import sim
+
+    if name not in scenario_files():
+        raise ValueError(f"{name!r} is not a scenario in {SCENARIO_DIR}")
+    return sim.load_scenario(SCENARIO_DIR / name)
+
+
+def describe(row, year: int) -> str:
+    """One headline row in plain words (in the current language)."""
+    name = row["indicator"]
+    unit = "pp" if name in ensemble.RATES else "people"
+    diff = row["difference"]
+    small = abs(diff) < 0.005 if unit == "pp" else not abs(row["relative"]) >= 0.001  # NaN counts as small
+    if small:
+        return t("same", indicator=t(name), year=year)
+    direction = t("more") if diff > 0 else t("less")
+    if unit == "pp":
+        amount = t("points", value=f"{abs(diff):.2f}")
+    else:
+        amount = f"{abs(diff):,.0f}".replace(",", " ")
+    rel = f" ({row['relative']:+.1%})" if unit != "pp" else ""
+    return t("headline", year=year, indicator=t(name), amount=amount, direction=direction, rel=rel)
+
+
+def table_csv(table) -> str:
+    """The headline table as CSV text."""
+    buffer = io.StringIO()
+    table.to_csv(buffer, index=False, float_format="%.6g")
+    return buffer.getvalue()
+
+
+def lab(key: str, value) -> str:
+    """A slider label that shows its value (Vuetify shows it only while dragging)."""
+    return f"{t(key)}: {value:g}"
+
+
+def load_or_error(name: str):
+    """``(scenario, None)``, or ``(None, message)`` for a file that does not load."""
+    from sim.errors import InputError
+
+    try:
+        return load(name), None
+    except (InputError, ValueError) as exc:
+        return None, str(exc)
+
+
+@solara.component
+def Note(outcome, control: str):
+    """The problem or note for one control, right below it."""
+    if control in outcome.problems:
+        key, args = outcome.problems[control]
+        solara.Error(t(key, **args), dense=True)
+    elif control in outcome.notes:
+        key, args = outcome.notes[control]
+        solara.Warning(t(key, **args), dense=True)
+
+
+@solara.component
+def LeverControls(levers: solara.Reactive, outcome):
+    """The lever widgets; each writes one field of ``levers``."""
+    lv = levers.value
+
+    def setter(name):
+        return lambda value: levers.set(replace(levers.value, **{name: value}))
+
+    with solara.Card(t("eaeu_title"), subtitle=t("eaeu_help")):
+        for country in COUNTRIES:
+            with solara.Row():
+                def toggle(on, country=country):
+                    chosen = set(levers.value.eaeu) | {country} if on else set(levers.value.eaeu) - {country}
+                    levers.set(replace(levers.value, eaeu=tuple(c for c in COUNTRIES if c in chosen)))
+
+                def set_date(text, country=country):
+                    levers.set(replace(levers.value, eaeu_date={**levers.value.eaeu_date, country: text}))
+
+                solara.Checkbox(label=t(f"country_{country}"), value=country in lv.eaeu, on_value=toggle)
+                solara.InputText(t("month"), value=lv.eaeu_date[country], on_value=set_date,
+                                 disabled=country not in lv.eaeu)  # fmt: skip
+            Note(outcome, f"eaeu_{country}")
+    with solara.Card(t("amnesty_title"), subtitle=t("amnesty_help")):
+        solara.SliderFloat(lab("amnesty_share", lv.amnesty_share), value=lv.amnesty_share, min=0, max=1,
+                           step=0.05,
+                           on_value=setter("amnesty_share"))  # fmt: skip
+        with solara.Row():
+            solara.Select(t("country"), values=[*COUNTRIES, "all"], value=lv.amnesty_country,
+                          on_value=setter("amnesty_country"))  # fmt: skip
+            solara.InputText(t("month"), value=lv.amnesty_date, on_value=setter("amnesty_date"))
+        Note(outcome, "amnesty")
+    with solara.Card(t("kz_title"), subtitle=t("kz_help")):
+        solara.Checkbox(label=t("kz_available"), value=lv.kz_available, on_value=setter("kz_available"))
+        solara.SliderFloat(lab("kz_fee", lv.kz_fee), value=lv.kz_fee, min=0, max=3, step=0.1,
+                           on_value=setter("kz_fee"))
+        solara.InputText(t("from_month"), value=lv.kz_from, on_value=setter("kz_from"))
+        Note(outcome, "kz_permits")
+    for control, key, low, high, step, start in (
+        ("campaign", "campaign", 0.0, 0.5, 0.01, "campaign_from"),
+        ("remit_cost", "remit_cost", 0.0, 3.0, 0.1, "remit_from"),
+        ("reintegration", "reintegration", 0.0, 1.0, 0.05, "reint_from"),
+    ):
+        with solara.Card(t(f"{key}_title"), subtitle=t(f"{key}_help")):
+            solara.SliderFloat(lab(key, getattr(lv, key)), value=getattr(lv, key), min=low, max=high,
+                               step=step,
+                               on_value=setter(key))  # fmt: skip
+            solara.InputText(t("from_month"), value=getattr(lv, start), on_value=setter(start))
+            Note(outcome, control)
+    with solara.Card(t("rub_title"), subtitle=t("rub_help")):
+        solara.SliderFloat(lab("rub_shock", lv.rub_shock), value=lv.rub_shock, min=0.5, max=3.0, step=0.05,
+                           on_value=setter("rub_shock"))  # fmt: skip
+        with solara.Row():
+            solara.InputText(t("from_month"), value=lv.rub_from, on_value=setter("rub_from"))
+            solara.SliderInt(lab("rub_months", lv.rub_months), value=lv.rub_months, min=0, max=120, step=6,
+                             on_value=setter("rub_months"))  # fmt: skip
+        Note(outcome, "rub_shock")
+
+
+@solara.component
+def Results(frame, year: int, set_year, first: int, last: int):
+    """Chart, headline table in words and downloads of one ensemble."""
+    origin = solara.use_reactive("all")
+    series = solara.use_memo(lambda: ensemble.national(frame, origin.value), [id(frame), origin.value])
+    labels = {name: t(name) for name in ensemble.INDICATORS}
+    place = t("all_countries") if origin.value == "all" else t(f"country_{origin.value}")
+    png = solara.use_memo(
+        lambda: ensemble.chart_png(series, labels, (t("reference"), t("scenario")), title=place, year=year),
+        [id(series), year, t("reference")],
+    )
+    solara.ToggleButtonsSingle(value=origin, values=["all", *COUNTRIES])
+    solara.Image(png, width="100%")
+    solara.SliderInt(lab("table_year", year), value=year, min=first, max=last, on_value=set_year)
+    table = ensemble.headline(series, year)
+    shown = table.assign(
+        indicator=[t(n) for n in table["indicator"]],
+        words=[describe(row, year) for _, row in table.iterrows()],
+    )[["indicator", "reference", "scenario", "difference", "words"]]
+    shown = shown.rename(columns={c: t(f"col_{c}") for c in shown.columns})
+    solara.Text(f"{t('headline_title', year=year)} ({place})", classes=["headline-title"],
+                style={"font-size": "1.25rem", "font-weight": "500", "margin": "12px 0 4px"})
+    for _, row in table.iterrows():
+        solara.Text(describe(row, year), classes=["headline-line"])
+    solara.DataFrame(shown.round(2), items_per_page=10)
+    with solara.Row():
+        solara.FileDownload(table_csv(table.assign(country=origin.value, year=year)),
+                            filename=f"whatif_{origin.value}_{year}.csv", label=t("download_csv"),
+                            mime_type="text/csv")  # fmt: skip
+        solara.FileDownload(png, filename="whatif.png", label=t("download_png"), mime_type="image/png")
+
+
+@solara.component
+def Page():
+    """What-if: scenario against the baseline, three seeds with common random numbers."""
+    files = solara.use_memo(scenario_files, [])
+    chosen = solara.use_reactive(REFERENCE)
+    levers = solara.use_reactive(Levers())
+    year = solara.use_reactive(None)
+    last_year = solara.use_reactive(None)
+    result = solara.use_reactive(None)  # (series, first_year, last_year)
+    error = solara.use_reactive(None)
+
+    reference_full = solara.use_memo(lambda: load(REFERENCE), [])
+    loaded, load_error = solara.use_memo(lambda: load_or_error(chosen.value), [chosen.value])
+    if loaded is None:  # a broken scenario file: say so, fall back to the baseline
+        loaded = reference_full
+    end_year = loaded.end // 12
+    horizon_last = min(last_year.value or end_year, end_year)
+    stop = max(loaded.start, min(horizon_last * 12 + 11, loaded.end, reference_full.end))
+    base = loaded.with_end(stop)
+    outcome = apply_levers(base, levers.value)
+
+    def run():
+        error.set(None)
+        try:
+            scenario = outcome.scenario
+            reference = reference_full.with_end(min(stop, reference_full.end))
+            frame = ensemble.run_ensemble(scenario, reference, HOUSEHOLDS, SEEDS,
+                                          progress=lambda p: setattr(task, "progress", p))  # fmt: skip
+            common = set.intersection(*(set(part["date"].dt.year) for _, part in frame.groupby("run")))
+            first, last = min(common), max(common)  # years both runs cover
+            if year.value is None or not first <= year.value <= last:
+                year.set(min(last, max(first, 2025)))
+            result.set((frame, first, last))
+        except Exception as exc:  # shown on the page, never a crash
+            error.set(f"{type(exc).__name__}: {exc}")
+
+    task = solara.lab.use_task(run, dependencies=None)
+
+    solara.Title(t("whatif_title"))
+    LanguageSwitch()
+    solara.Markdown(f"## {t('whatif_title')}\n{t('whatif_intro')}")
+    with solara.Columns([1, 2]):
+        with solara.Column():
+            solara.Select(t("scenario_file"), values=files, value=chosen)
+            if load_error:
+                solara.Error(t("invalid", message=load_error), dense=True)
+            solara.SliderInt(lab("last_year", horizon_last), value=horizon_last, min=loaded.start // 12 + 1,
+                             max=end_year, on_value=last_year.set)  # fmt: skip
+            LeverControls(levers, outcome)
+            solara.Button(t("reset_levers"), on_click=lambda: levers.set(Levers()), text=True)
+        with solara.Column():
+            with solara.Row():
+                solara.Button(t("run"), color="primary", on_click=task,
+                              disabled=not outcome.ok or task.pending)  # fmt: skip
+                if not outcome.ok:
+                    solara.Text(t("fix_first"))
+            solara.Text(t("run_help", households=f"{HOUSEHOLDS:,}".replace(",", " "), seeds=len(SEEDS)))
+            # fixed positions: the results below keep their widgets (and state) when a run ends
+            solara.ProgressLinear((task.progress or True) if task.pending else False)
+            solara.Text(t("running") if task.pending else "")
+            with solara.Column():
+                if error.value:
+                    solara.Error(error.value)
+                elif result.value is None and not task.pending:
+                    solara.Info(t("press_run"))
+            if result.value is not None:
+                frame, first, last = result.value
+                Results(frame, year.value, year.set, first, last).key("results")

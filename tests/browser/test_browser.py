@@ -1,0 +1,162 @@
+"""The three pages in headless Chromium: load, change a control, run or step, see numbers and charts change.
+
+Screenshots go to ``test-artifacts/browser/``; with ``MIGSIM_UPDATE_SCREENSHOTS=1`` (or when missing)
+one per page is copied to ``docs/img/`` for the README.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+expect = playwright.expect
+
+DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+WIDGETS_S = 45_000  # ms: the first widgets arrive over the websocket after the HTTP page
+RUN_S = 60_000
+HEADLINES_CHANGED = """(old) => {
+    const lines = Array.from(document.querySelectorAll('.headline-line')).map((e) => e.innerText);
+    return lines.length > 0 && lines.join('|') !== old;
+}"""
+
+
+def shoot(page, artifacts: Path, name: str) -> None:
+    path = artifacts / f"{name}.png"
+    page.screenshot(path=path, full_page=True)
+    target = DOCS_IMG / f"{name}.png"
+    if os.environ.get("MIGSIM_UPDATE_SCREENSHOTS") == "1" or not target.exists():
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+
+
+def open_whatif(page, url: str) -> None:
+    """Load the what-if page and shorten the run to 2010-2011 (the last-year slider to its minimum)."""
+    page.goto(url + "/")
+    page.get_by_role("button", name="Run").wait_for(timeout=WIDGETS_S)
+    page.get_by_role("slider").first.focus()
+    page.keyboard.press("Home")
+    expect(page.get_by_text("Last year of the run: 2011")).to_be_visible()
+
+
+def headlines(page) -> list[str]:
+    return page.locator(".headline-line").all_inner_texts()
+
+
+def test_whatif_runs_and_compares(page, dashboard, artifacts):
+    page.set_viewport_size({"width": 1400, "height": 1250})
+    open_whatif(page, dashboard)
+    page.locator("label", has_text="Tajikistan").click()
+    month = page.get_by_label("Month (YYYY-MM)").first
+    month.fill("2010-13")
+    month.press("Enter")
+    expect(page.get_by_text("'2010-13' is not a month")).to_be_visible()
+    expect(page.get_by_role("button", name="Run")).to_be_disabled()
+    month.fill("2010-06")
+    month.press("Enter")
+    page.get_by_role("button", name="Run").click()
+    page.locator(".headline-line").first.wait_for(timeout=RUN_S)
+    first = headlines(page)
+    assert len(first) == 6 and any(" more " in h or " fewer " in h for h in first)
+    chart = page.locator("img").first
+    src = chart.get_attribute("src")
+    assert src
+
+    card = page.locator(".v-card", has_text="Information campaign")
+    card.get_by_role("slider").focus()
+    page.keyboard.press("End")
+    start = card.get_by_label("From (YYYY-MM)")
+    start.fill("2010-02")
+    start.press("Enter")
+    page.get_by_role("button", name="Run").click()
+    page.wait_for_function(HEADLINES_CHANGED, arg="|".join(first), timeout=RUN_S)
+    assert chart.get_attribute("src") != src
+    expect(page.get_by_role("button", name="Table (CSV)")).to_be_visible()
+    expect(page.get_by_role("button", name="Run")).to_be_enabled(timeout=RUN_S)
+    expect(page.locator(".v-progress-linear:not(.v-progress-linear--absolute)")).to_be_hidden()
+    shoot(page, artifacts, "whatif")
+
+
+def test_two_sessions_run_at_the_same_time(browser, dashboard):
+    contexts = [browser.new_context() for _ in range(2)]
+    pages = [context.new_page() for context in contexts]
+    try:
+        for page in pages:
+            open_whatif(page, dashboard)
+            page.locator("label", has_text="Uzbekistan").click()
+            month = page.get_by_label("Month (YYYY-MM)").nth(2)
+            month.fill("2010-03")
+            month.press("Enter")
+        for page in pages:
+            page.get_by_role("button", name="Run").click()
+        for page in pages:
+            page.locator(".headline-line").first.wait_for(timeout=RUN_S)
+            assert len(headlines(page)) == 6
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_workshop_steps_and_explains(page, dashboard, artifacts):
+    page.set_viewport_size({"width": 1400, "height": 1100})
+    page.goto(dashboard + "/workshop")
+    step = page.get_by_role("button", name="Step")
+    step.wait_for(timeout=WIDGETS_S)
+    counter = page.locator(".month-counter")
+    expect(counter).to_have_text("Month 0")
+    network = page.locator(".v-card", has_text="The village network").locator("img")
+    before = network.get_attribute("src")
+    for n in range(1, 4):
+        step.click()
+        expect(counter).to_have_text(f"Month {n}")
+    expect(page.locator(".shares-now")).to_contain_text("Month 3:")
+    assert network.get_attribute("src") != before
+    expect(page.get_by_text("Member 1").first).to_be_visible()
+
+    page.locator(".v-select", has_text="Household").click()
+    page.get_by_role("option", name="7", exact=True).click()
+    expect(page.get_by_text("Household 7 from")).to_be_visible()
+    shoot(page, artifacts, "workshop")
+
+    slider = page.locator(".v-input", has_text="Pull: wages in Russia").get_by_role("slider")
+    slider.focus()
+    page.keyboard.press("End")  # one change: Vuetify sends every key press, the server answers each
+    expect(slider).to_have_attribute("aria-valuenow", "4")
+    page.wait_for_timeout(500)
+    page.get_by_role("button", name="Reset").click()
+    expect(counter).to_have_text("Month 0")
+    expect(page.get_by_text("in Russia x4,")).to_be_visible()
+
+    page.get_by_role("button", name="Русский").click()
+    expect(counter).to_have_text("Месяц 0")
+    page.get_by_role("button", name="English").click()
+
+
+def test_research_lists_folders_and_shows_outputs(page, dashboard, artifacts):
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(dashboard + "/research")
+    folder = page.locator(".v-select", has_text="Folder")
+    folder.wait_for(timeout=WIDGETS_S)
+    expect(page.get_by_text("Batch: indicators across runs")).to_be_visible()
+    chart = page.locator("img").first
+    src = chart.get_attribute("src")
+    page.locator(".v-select", has_text="Indicator").click()
+    page.get_by_role("option", name="poverty_rate").click()
+    page.wait_for_function("(old) => document.querySelector('img').src !== old", arg=src, timeout=20_000)
+    shoot(page, artifacts, "research")
+
+    folder.click()
+    menu = page.locator(".menuable__content__active")  # Vuetify keeps closed menus in the page
+    menu.get_by_role("option").first.wait_for()
+    names = menu.get_by_role("option").all_inner_texts()
+    assert [n.strip() for n in names] == [".", "batch_beta", "calibration"]
+    menu.get_by_role("option", name="calibration").click()
+    expect(page.locator(".table-caption", has_text="validation.csv: 1 rows")).to_be_visible()
+    expect(page.get_by_text("posterior.png")).to_be_visible()
+    page.get_by_role("button", name="Русский").click()
+    expect(page.get_by_role("heading", name="Исследование: результаты серий и калибровки")).to_be_visible()
+    page.get_by_role("button", name="English").click()

@@ -1,0 +1,310 @@
+"""The dashboard's logic and pages, in-process (``solara.render``; no browser, no CDN)."""
+
+from __future__ import annotations
+
+import io
+import re
+import tarfile
+from pathlib import Path
+
+import ipyvuetify as v
+import numpy as np
+import pandas as pd
+import pytest
+
+solara = pytest.importorskip("solara")
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def kernel_context():
+    """A virtual kernel, as the Solara server gives each browser session."""
+    import uuid
+
+    from solara.server import kernel, kernel_context
+
+    name = uuid.uuid4().hex  # a fresh store per test: no listener of an earlier page survives
+    context = kernel_context.VirtualKernelContext(id=name, kernel=kernel.Kernel(), session_id=name)
+    with context:
+        yield context
+    context.close()
+
+
+@pytest.fixture
+def english():
+    from dashboards.i18n import lang
+
+    lang.set("en")
+    yield
+    lang.set("en")
+
+
+def texts(rc, class_: str) -> list[str]:
+    return [w.children[0] for w in rc.find(v.Html, class_=class_).widgets]
+
+
+def find_slider(rc, start: str):
+    return next(w for w in rc.find(v.Slider).widgets if str(w.label).startswith(start))
+
+
+# --- levers and ensembles -------------------------------------------------------------------------
+
+
+def test_levers_add_validated_events(baseline_path):
+    import sim
+    from dashboards.levers import Levers, apply_levers
+
+    base = sim.load_scenario(baseline_path)
+    out = apply_levers(base, Levers(eaeu=("TJ", "KG"), amnesty_share=0.5, campaign=0.2, rub_shock=1.5,
+                                    rub_months=0))  # fmt: skip
+    assert out.ok
+    added = [e.type for e in out.scenario.events[len(base.events):]]
+    assert sorted(added) == ["amnesty", "eaeu_accession", "information_campaign"]  # KG is a member already
+    assert out.notes["eaeu_KG"][0] == "already_member"
+    assert out.scenario.drivers[-1].variable == "rub_per_usd" and out.scenario.drivers[-1].until is None
+    assert apply_levers(base, Levers()).scenario == base  # neutral levers change nothing
+
+
+def test_levers_report_problems_next_to_controls(baseline_path):
+    import sim
+    from dashboards.levers import Levers, apply_levers
+
+    base = sim.load_scenario(baseline_path)
+    dates = {"TJ": "2022-01", "KG": "2022-01", "UZ": "2009-12"}
+    out = apply_levers(base, Levers(eaeu=("UZ",), eaeu_date=dates, campaign=0.1, campaign_from="2022-13"))
+    assert out.scenario is None
+    assert out.problems["eaeu_UZ"][0] == "before_start"
+    assert out.problems["campaign"] == ("bad_month", {"value": "2022-13"})
+    late = apply_levers(base.with_end(base.start + 23), Levers(reintegration=0.5, reint_from="2015-01"))
+    assert late.ok and late.notes["reintegration"][0] == "after_end"
+
+
+def synthetic_frame():
+    """Two origins, two months, two seeds, both runs: hand-checkable numbers."""
+    rows = []
+    for run, extra in (("reference", 0.0), ("scenario", 10.0)):
+        for seed in (1, 2):
+            for date in pd.to_datetime(["2015-01-01", "2015-02-01"]):
+                for origin, remit, pct, pov, hh in (("TJ", 100.0, 10.0, 0.5, 1000.0),
+                                                    ("KG", 300.0, 20.0, 0.2, 3000.0)):  # fmt: skip
+                    rows.append({"run": run, "seed": seed, "date": date, "origin": origin,
+                                 "migrants_ru": 100.0 + extra + seed, "migrants_kz": 50.0, "banned": 5.0,
+                                 "irregular_ru": 20.0, "returns": 1.0, "remittances_usd": remit,
+                                 "remittances_gdp_pct": pct, "poverty_rate": pov,
+                                 "households": hh})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_national_recombines_rates():
+    from dashboards.ensemble import national
+
+    out = national(synthetic_frame())
+    row = out.iloc[0]
+    assert row["migrants_ru"] == pytest.approx(2 * (100.0 + 1))
+    # GDP: TJ 100*12/0.10 = 12,000; KG 300*12/0.20 = 18,000; remittances 400*12 = 4,800 -> 16%
+    assert row["remittances_gdp_pct"] == pytest.approx(16.0)
+    assert row["poverty_rate"] == pytest.approx((0.5 * 1000 + 0.2 * 3000) / 4000)
+    only_tj = national(synthetic_frame(), "TJ")
+    assert only_tj["remittances_gdp_pct"].iloc[0] == pytest.approx(10.0)
+
+
+def test_headline_differences_in_words(english):
+    from dashboards.ensemble import headline, national
+    from dashboards.whatif import describe
+
+    table = headline(national(synthetic_frame()), 2015).set_index("indicator")
+    assert table.loc["migrants_ru", "difference"] == pytest.approx(20.0)  # 10 more in each of two origins
+    assert table.loc["migrants_ru", "relative"] == pytest.approx(20.0 / 203.0)
+    assert table.loc["banned", "difference"] == 0
+    words = describe(table.reset_index().iloc[0], 2015)
+    assert words.startswith("Migrants in Russia: 20 more") and "(+9.9%)" in words
+    assert "about the same" in describe(table.reset_index().iloc[2], 2015)
+    with pytest.raises(ValueError):
+        headline(national(synthetic_frame()), 1999)
+
+
+# --- pages ----------------------------------------------------------------------------------------
+
+
+def test_whatif_run_produces_table_and_downloads(kernel_context, english, monkeypatch):
+    from dashboards import whatif
+
+    monkeypatch.setattr(whatif, "HOUSEHOLDS", 1500)
+    box, rc = solara.render(whatif.Page(), handle_error=False)
+    find_slider(rc, "Last year").v_model = 2011
+    rc.find(v.Checkbox, label="Tajikistan").widget.v_model = True
+    date = next(w for w in rc.find(v.TextField).widgets if w.label.startswith("Month") and not w.disabled)
+    date.v_model = "2010-13"
+    date.fire_event("focusout", None)
+    alerts = [str(w.children) for w in rc.find(v.Alert).widgets]
+    assert any("'2010-13' is not a month" in a for a in alerts)
+    run = rc.find(v.Btn, children=["Run"])
+    assert run.widget.disabled  # a bad month blocks the run, shown next to its control
+    date.v_model = "2010-06"
+    date.fire_event("focusout", None)
+    assert not run.widget.disabled
+    run.widget.click()
+    rc.find(v.Html, class_="headline-line").wait_for(timeout=50)
+    rc.find(v.Btn, children=["Run"], disabled=False).wait_for(timeout=20)  # the task has finished
+    lines = texts(rc, "headline-line")
+    assert len(lines) == 6
+    # Tajikistan in the EAEU changes things
+    assert any(" more " in line or " fewer " in line for line in lines)
+    labels = [str(w.children[-1]) for w in rc.find(v.Btn).widgets if w.children]
+    assert "Table (CSV)" in labels and "Chart (PNG)" in labels
+    country = rc.find(v.BtnToggle).widgets[-1]  # all three / TJ / KG / UZ, after the language switch
+    country.v_model = 1
+    title = "In 2011, the scenario against the baseline (Tajikistan)"
+    rc.find(v.Html, class_="headline-title", children=[title]).wait_for(timeout=10)
+    assert texts(rc, "headline-line") != lines
+    rc.close()
+
+
+def test_workshop_step_advances_month(kernel_context, english):
+    from dashboards import app, workshop
+
+    box, rc = solara.render(app.Layout(children=[workshop.Page()]), handle_error=False)
+    assert texts(rc, "month-counter") == ["Month 0"]
+    step = rc.find(v.Btn, children=["Step"])
+    step.widget.click()
+    step.widget.click()
+    assert texts(rc, "month-counter") == ["Month 2"]
+    assert texts(rc, "shares-now")[0].startswith("Month 2:")
+    rc.close()
+
+
+def test_workshop_world_is_stationary_and_levers_pull():
+    from dashboards.village import WorkshopModel
+    from sim import kernels as k
+
+    model = WorkshopModel(households=120, seed=2)
+    table = np.delete(model.timeline.table, k.STEP_IN_YEAR, axis=2)
+    assert np.array_equal(table[0], table[-1]) and np.array_equal(table[0], table[37])
+    richer = WorkshopModel(households=120, seed=2, wage_ru_multiplier=3.0)
+    here, there = model.explain(0)["people"][0], richer.explain(0)["people"][0]
+    assert sum(here["p"]) == pytest.approx(1.0)
+    assert there["p"][1] > here["p"][1]  # higher Russian wages pull towards Russia
+    assert there["pay"][1] == pytest.approx(3 * here["pay"][1])
+
+
+def test_research_lists_only_folders_under_root(kernel_context, english, tmp_path, monkeypatch):
+    from dashboards import research
+
+    root = tmp_path / "results"
+    (root / "batch" / "results").mkdir(parents=True)
+    pd.DataFrame({"run_id": [0], "beta_network": [1.0]}).to_parquet(root / "batch" / "runs.parquet")
+    (root / "calib" / "deep" / "deeper").mkdir(parents=True)
+    pd.DataFrame({"name": ["x"], "value": [1.5]}).to_csv(root / "calib" / "validation.csv", index=False)
+    (tmp_path / "secret").mkdir()
+    (root / "link").symlink_to(tmp_path / "secret")
+    assert research.list_folders(root) == [".", "batch", "calib", "calib/deep"]
+    for bad in ("..", "../secret", "link", "/etc", "calib/deep/deeper"):
+        with pytest.raises(PermissionError):
+            research.resolve_choice(root, bad)
+
+    monkeypatch.setenv(research.ENV_RESULTS, str(root))
+    box, rc = solara.render(research.Page(), handle_error=False)
+    select = rc.find(v.Select, label="Folder").widget
+    assert [item for item in select.items] == [".", "batch", "calib", "calib/deep"]
+    select.v_model = "calib"
+    assert texts(rc, "table-caption")[0].startswith("validation.csv: 1 rows")
+    rc.close()
+
+
+def test_language_switch_changes_labels(kernel_context, english):
+    from dashboards import whatif
+
+    box, rc = solara.render(whatif.Page(), handle_error=False)
+    rc.find(v.Btn, children=["Run"]).assert_single()
+    switch = rc.find(v.BtnToggle).widget
+    switch.v_model = 1  # the second choice, Русский
+    rc.find(v.Btn, children=["Запустить"]).assert_single()
+    assert rc.find(v.Checkbox, label="Таджикистан").widgets
+    switch.v_model = 0
+    rc.find(v.Btn, children=["Run"]).assert_single()
+    rc.close()
+
+
+def test_every_label_exists_in_both_languages():
+    from dashboards.i18n import TEXT
+
+    used = set()
+    for path in (ROOT / "dashboards").glob("*.py"):
+        used |= set(re.findall(r'\bt\(\s*"([a-zA-Z_]+)"', path.read_text()))
+    missing = sorted(key for key in used if key not in TEXT)
+    assert not missing
+    for key, entry in TEXT.items():
+        assert set(entry) == {"en", "ru"}, key
+        fields = [set(re.findall(r"{(\w*)}", entry[lang])) for lang in ("en", "ru")]
+        assert fields[0] == fields[1], key
+
+
+# --- assets and the command line --------------------------------------------------------------------
+
+
+def fake_npm(calls):
+    """An ``npm pack`` stand-in: writes a tarball with a ``package/`` folder."""
+
+    class Done:
+        returncode = 0
+        stderr = ""
+
+    def run(cmd, cwd, capture_output, text):
+        spec = cmd[2]
+        calls.append(spec)
+        name = re.sub(r"[@/]", "-", spec.strip("@")) + ".tgz"
+        with tarfile.open(Path(cwd) / name, "w:gz") as archive:
+            data = f"// {spec}".encode()
+            info = tarfile.TarInfo("package/dist/main.js")
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+        done = Done()
+        done.stdout = f"{name}\n"
+        return done
+
+    return run
+
+
+def test_assets_fill_cache_once(tmp_path):
+    from dashboards import assets
+
+    calls = []
+    report = assets.fill_cache(tmp_path, npm="npm", run=fake_npm(calls))
+    assert [s for s, status in report if status == "fetched"] == list(assets.SPECS)
+    assert (tmp_path / "@widgetti/solara-vuetify-app@10.1.1/dist/main.js").read_text().endswith("10.1.1")
+    assert (tmp_path / "vega@5/dist/main.js").exists() and assets.missing(tmp_path) == []
+    again = assets.fill_cache(tmp_path, npm="npm", run=fake_npm(calls))
+    assert {status for _, status in again} == {"present"} and len(calls) == len(assets.SPECS)
+
+
+def test_assets_without_npm_says_what_to_do(tmp_path, monkeypatch):
+    from dashboards import assets
+    from sim.errors import InputError
+
+    monkeypatch.setattr(assets.shutil, "which", lambda name: None)
+    with pytest.raises(InputError, match="npm is not installed"):
+        assets.fill_cache(tmp_path / "cache")
+
+
+def test_dashboard_command_checks_port_and_assets(tmp_path, capsys):
+    from sim.cli import main
+
+    cases = ((["dashboard", "--port", "0"], "--port 0"),
+             (["dashboard", "--assets-dir", str(tmp_path)], "run `migsim assets` first"))
+    for argv, message in cases:
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        assert message in capsys.readouterr().err
+
+
+def test_server_environment(tmp_path):
+    from dashboards.server import command, environment, thread_safe_layer
+
+    env = environment(tmp_path / "res", tmp_path / "cache", base={"NUMBA_THREADING_LAYER": "workqueue"})
+    assert env["SOLARA_ASSETS_PROXY_CACHE_DIR"] == str((tmp_path / "cache").resolve())
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env.get("NUMBA_THREADING_LAYER") == thread_safe_layer()  # never workqueue for a server
+    assert env["MIGSIM_RESULTS"] == str((tmp_path / "res").resolve())
+    assert command("127.0.0.1", 9999)[-5:] == ["--production", "--host", "127.0.0.1", "--port", "9999"]
