@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 MIGSIM := $(VENV)/bin/migsim
 HOUSEHOLDS ?= 100000
 
-.PHONY: setup baseline test lint browser assets bench clean
+.PHONY: setup baseline test test-all lint browser assets bench clean
 
 setup: $(VENV)/.installed
 
@@ -30,6 +30,9 @@ assets: setup
 
 test: setup browser assets
 	$(PY) -m pytest -q
+
+test-all: setup browser assets
+	$(PY) -m pytest -q -m ""
 
 lint: setup
 	$(VENV)/bin/ruff check .
