@@ -242,7 +242,8 @@ def utilities(row, skill, sex, age, loc, n_other_abroad, share_ru, share_kz, awa
     u_ru = beta * math.log(earn_ru) + row[ASC_RU] + row[BETA_NETWORK] * share_ru
     u_ru -= row[RISK_AVERSION] * p_irr * row[HAZARD_RU] * row[BAN_MONTHS]
 
-    legal_kz = aware * row[KZ_LEGAL]
+    # EAEU citizens work legally without a permit; others only if they know the permit exists
+    legal_kz = 1.0 if row[EAEU] > 0.5 else aware * row[KZ_LEGAL]
     w_kz = row[W_KZ_USD] * row[WAGE_RATIO] * skill_factor
     if legal_kz > 0.5:
         earn_kz = row[P_JOB_KZ] * w_kz - row[FEE_KZ_USD]
@@ -380,7 +381,9 @@ def household_rule(
                 acc[cell, REMOVED] += 1
                 moved = True
         elif loc == KAZAKHSTAN and m_irregular[i, m] == 1:
-            if draw(key, m, S_REMOVE_KZ) < row[HAZARD_KZ]:
+            if row[EAEU] > 0.5 and draw(key, m, S_REGULARISE) < row[P_REGULARISE]:
+                m_irregular[i, m] = 0
+            elif draw(key, m, S_REMOVE_KZ) < row[HAZARD_KZ]:
                 loc = HOME
                 m_loc[i, m] = HOME
                 m_irregular[i, m] = 0
@@ -436,7 +439,7 @@ def household_rule(
                         acc[cell, DEP_RU] += 1
                     else:
                         m_loc[i, m] = KAZAKHSTAN
-                        legal = aware[i] == 1 and row[KZ_LEGAL] > 0.5
+                        legal = row[EAEU] > 0.5 or (aware[i] == 1 and row[KZ_LEGAL] > 0.5)
                         m_irregular[i, m] = 0 if legal else 1
                         n_abroad += 1
                         acc[cell, DEP_KZ] += 1

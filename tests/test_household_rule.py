@@ -168,3 +168,13 @@ def test_a_contact_abroad_in_both_countries_counts_once_as_abroad():
     world.m_loc[1, 1] = k.KAZAKHSTAN
     world.step(month_row())
     assert world.contacts[0].tolist() == [1, 1, 1]
+
+
+def test_eaeu_citizens_work_legally_in_kazakhstan_even_if_unaware():
+    row = month_row(EAEU=1.0)[0]
+    _, _, u_kz = k.utilities(row, 0.0, 0, 0, k.HOME, 0, 0.0, 0.0, 0, 0)
+    assert u_kz == pytest.approx(U_KZ)  # the legal option, although unaware (fee 20 USD still in the row)
+    world = TinyWorld(1)
+    world.aware[0] = 0
+    world.step(month_row(EAEU=1.0, P_REVISIT_HOME=1.0, ASC_RU=-30.0, ASC_KZ=30.0))
+    assert world.m_loc[0, 0] == k.KAZAKHSTAN and world.m_irregular[0, 0] == 0
