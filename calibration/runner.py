@@ -1,0 +1,127 @@
+"""One simulation as a function of parameters, and the Dask cluster that runs many.
+
+:func:`run_targets` is what every calibration, validation and sensitivity
+run calls: it runs the scenario with parameter overrides and returns the
+simulated value of every target row. It is a plain module-level function
+of picklable arguments, so Dask workers and pyabc samplers can call it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+
+log = logging.getLogger(__name__)
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BASELINE = PROJECT_ROOT / "scenarios" / "baseline.toml"
+
+
+@dataclass(frozen=True)
+class RunSetup:
+    """How each run is made: scenario file, size, horizon, spin-up, numba threads.
+
+    ``spinup_months`` None keeps the scenario's own spin-up.
+    """
+
+    scenario: str = str(BASELINE)
+    households: int = 20_000
+    until: str = "2016-12"
+    spinup_months: int | None = None
+    threads: int = 1
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+@lru_cache(maxsize=8)
+def scenario_for(setup: RunSetup):
+    """The resolved scenario of a setup (cached per process)."""
+    from sim.model import resolve_scenario
+    from sim.months import parse_month
+
+    scenario = resolve_scenario(setup.scenario)
+    scenario = scenario.with_end(parse_month(setup.until, "until"))
+    if setup.spinup_months is not None:
+        scenario = replace(scenario, spinup_months=int(setup.spinup_months))
+    return scenario
+
+
+def seed_for(params: Mapping[str, float], root: int) -> int:
+    """A seed derived from the root seed and the parameter values: reproducible, varied."""
+    words = [int(root)]
+    for _, value in sorted(params.items()):
+        bits = int(np.float64(value).view(np.uint64))
+        words += [bits & 0xFFFFFFFF, bits >> 32]
+    return int(np.random.SeedSequence(words).generate_state(1)[0])
+
+
+def run_results(params: Mapping[str, float], setup: RunSetup, seed: int):
+    """Run the setup's scenario with parameter overrides; return :class:`sim.results.Results`."""
+    import numba
+
+    import sim
+
+    levers = {k: float(v) for k, v in params.items()}
+    before = numba.get_num_threads()
+    if setup.threads:
+        numba.set_num_threads(min(int(setup.threads), numba.config.NUMBA_NUM_THREADS))
+    try:
+        return sim.run(scenario_for(setup), households=setup.households, seed=int(seed), **levers)
+    finally:
+        numba.set_num_threads(before)
+
+
+def run_targets(params: Mapping[str, float], setup: RunSetup, seed: int, targets: pd.DataFrame) -> pd.Series:
+    """The simulated value of every row of ``targets`` (indexed by id)."""
+    from calibration.targets import simulate_targets
+
+    return simulate_targets(run_results(params, setup, seed), targets)
+
+
+def worker_env() -> dict[str, str]:
+    """Environment of Dask workers: one numba thread each, the project importable."""
+    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return {"NUMBA_NUM_THREADS": "1", "PYTHONPATH": path, "MPLBACKEND": "Agg"}
+
+
+@contextlib.contextmanager
+def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
+    """A Dask client: on ``scheduler`` if given, else on a LocalCluster of ``workers`` processes.
+
+    The local cluster binds 127.0.0.1 only and has no dashboard.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    if workers < 1:
+        raise InputError(f"--workers {workers}; allowed: an integer >= 1 for a Dask cluster")
+    cluster = LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+        dashboard_address=None, env=worker_env(),
+    )  # fmt: skip
+    client = Client(cluster)
+    log.info("Dask LocalCluster of %d workers at %s", workers, cluster.scheduler_address)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()

@@ -1,0 +1,339 @@
+"""Observed targets: what the model is fitted to and validated against.
+
+Every target row names its series, date, unit, observed value, how a run's
+results map to it (``stat`` over ``column``), its kind (a level, a bound, a
+band or a change) and its weight, with the source copied from
+``sim/data/observed.csv``. The shipped table is ``calibration/data/targets.csv``;
+:func:`build_targets` regenerates it (``python -m calibration.targets``).
+
+Whether a row is fitted or held out depends only on its dates: a row belongs
+to the fit set when its latest date (for an annual row, December of its year;
+for a change, its end date) is not after ``fit_until``. With the default
+``fit_until = 2014-12`` every row that touches 2015-2016 is validation.
+
+Mappings (``stat``)
+-------------------
+annual_mean
+    mean over the months of ``date``'s year of ``column`` (the World Bank
+    measure for ``remittances_gdp_pct``; the mid-year stock for migrants).
+month
+    ``column`` in the month ``date`` (point-in-time counts: the seasonal cycle
+    is on both sides).
+change
+    ``column(date) / column(base_date) - 1`` (relative change).
+index
+    annual sum of ``column`` in ``date``'s year over that in ``base_date``'s year.
+male_share, kz_share
+    share of men in, or share to Kazakhstan of, the year's departures
+    (``departures_ru + departures_kz``).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import InputError
+
+DATA = Path(__file__).resolve().parent / "data" / "targets.csv"
+OBSERVED = Path(__file__).resolve().parents[1] / "sim" / "data" / "observed.csv"
+COUNTRY = {"Tajikistan": "TJ", "Kyrgyzstan": "KG", "Uzbekistan": "UZ"}
+ORIGINS = ("TJ", "KG", "UZ")
+KINDS = ("level", "upper", "floor", "band", "change")
+STATS = ("annual_mean", "month", "change", "index", "male_share", "kz_share")
+DEFAULT_FIT_UNTIL = "2014-12"
+COLUMNS = [
+    "id", "target", "origin", "series", "date", "base_date", "observed", "unit", "kind",
+    "band_low", "stat", "column", "weight", "period", "obs_date", "indicator", "source",
+    "source_url", "note",
+]  # fmt: skip
+
+# target -> weight of each of its series (one series per origin)
+WEIGHTS = {
+    "remit_gdp_pct": 1.0,
+    "citizens_present": 0.5,
+    "citizens_present_fall": 0.5,  # the two changes of an origin weigh as much as its remittances
+    "citizens_present_2015_16": 0.5,
+    "cbr_transfers_index": 0.5,
+    "undesa_floor": 0.25,
+    "banned": 0.25,
+    "departures_male_share": 0.25,
+    "departures_kz_share": 0.25,
+    "receiving_share": 0.0,
+}
+BAND_LOW = 0.75  # lower edge of the citizens-present band, as a share of the count
+
+
+def _rows(observed: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    rows = observed[(observed["indicator"] == indicator) & observed["country"].isin(COUNTRY)]
+    return rows.assign(origin=rows["country"].map(COUNTRY))
+
+
+def _source(row: pd.Series) -> dict:
+    return {
+        "indicator": row["indicator"],
+        "source": row["source"],
+        "source_url": row["source_url_or_repo_path"],
+    }
+
+
+def _as_of(unit: str) -> str:
+    match = re.search(r"as of (\d{4}-\d{2}-\d{2})", unit)
+    if not match:
+        raise ValueError(f"no 'as of' date in unit {unit!r}")
+    return match.group(1)
+
+
+def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
+    """The target table, built from the project's copy of the public figures."""
+    obs = pd.read_csv(observed_path, dtype={"value": str, "year": str})
+    obs["year"] = pd.to_numeric(obs["year"], errors="coerce").astype("Int64")
+    out: list[dict] = []
+
+    def add(target, origin, date, value, unit, kind, stat, column, src, base_date="",
+            obs_date="", note=""):  # fmt: skip
+        out.append(dict(
+            id=f"{target}:{origin}:{date}", target=target, origin=origin,
+            series=f"{target}:{origin}", date=date, base_date=base_date, observed=float(value),
+            unit=unit, kind=kind, band_low=BAND_LOW if kind == "band" else np.nan, stat=stat,
+            column=column, weight=WEIGHTS[target], obs_date=obs_date or date, note=note, **src,
+        ))  # fmt: skip
+
+    # 1. WDI remittances, % of GDP: the 2022-02 vintage only
+    for _, r in _rows(obs, "remittances_received_pct_gdp").iterrows():
+        if 2010 <= int(r["year"]) <= 2016:
+            add("remit_gdp_pct", r["origin"], str(r["year"]), r["value"], "% of GDP", "level",
+                "annual_mean", "remittances_gdp_pct", _source(r),
+                note="WDI vintage 2022-02 only; the 2025 vintage is never used")  # fmt: skip
+
+    # 2. Russian counts of citizens present: point-in-time, a band up to the count
+    present = _rows(obs, "citizens_present_in_russia_fms").copy()
+    present["as_of"] = present["unit"].map(_as_of)
+    present["month"] = present["as_of"].str[:7]
+    for _, r in present.iterrows():
+        add("citizens_present", r["origin"], r["month"], r["value"], "persons", "band", "month",
+            "migrants_ru", _source(r), obs_date=r["as_of"],
+            note=f"upper bound of migrants present; lower edge {BAND_LOW:.0%} of the count "
+                 "(labour_migrants_registered_in_russia_fms 2015 is ~95% of it for TJ and UZ)")  # fmt: skip
+
+    # 3. changes of citizens present: 2013-10 -> 2016-04 (the fall), 2015-04 -> 2016-04
+    level = present.set_index(["origin", "month"])
+    for origin in ORIGINS:
+        for target, base, end, what in (
+            ("citizens_present_fall", "2013-10", "2016-04",
+             "fall after the 2013 law and the 2014-15 rouble collapse"),
+            ("citizens_present_2015_16", "2015-04", "2016-04",
+             "KG rises after its EAEU accession (Aug 2015) while TJ and UZ fall"),
+        ):  # fmt: skip
+            b, e = level.loc[(origin, base)], level.loc[(origin, end)]
+            change = float(e["value"]) / float(b["value"]) - 1
+            add(target, origin, end, change, "relative change", "change",
+                "change", "migrants_ru", _source(e), base_date=base,
+                obs_date=f"{b['as_of']}..{e['as_of']}", note=what)  # fmt: skip
+
+    # 4. CBR transfers Russia -> Tajikistan: a growth index (base 2011), not a level
+    cbr = _rows(obs, "cbr_transfers_russia_to_origin_annual")
+    cbr = cbr[cbr["origin"] == "TJ"].set_index("year")
+    base = float(cbr.loc[2011, "value"])
+    for year, r in cbr.iterrows():
+        if year > 2011:
+            add("cbr_transfers_index", "TJ", str(year), float(r["value"]) / base, "index (2011 = 1)",
+                "level", "index", "remittances_usd", _source(r), base_date="2011",
+                note="CBR transfers exceed the WDI total in 2013: used as growth only; the model's "
+                     "total remittances (all destinations) stand in for those from Russia")  # fmt: skip
+
+    # 5. UN DESA stocks (foreign-born in Russia): a loose floor, TJ and UZ only
+    desa = _rows(obs, "un_desa_bilateral_migrant_stock")
+    desa = desa[(desa["partner"] == "Russia") & desa["origin"].isin(["TJ", "UZ"])]
+    for _, r in desa.iterrows():
+        if int(r["year"]) in (2010, 2015):
+            add("undesa_floor", r["origin"], str(r["year"]), r["value"], "persons", "floor",
+                "annual_mean", "migrants_ru", _source(r),
+                note="foreign-born stock: a loose floor (KG's exceeds the Russian count)")  # fmt: skip
+
+    # 6. the 2014 re-entry ban figures (as of 2014-09-23)
+    total = obs[obs["indicator"] == "reentry_ban_stock_all_foreigners"].iloc[0]
+    shares = _rows(obs, "reentry_ban_share").set_index("origin")
+    for origin, kind in (("UZ", "level"), ("TJ", "upper")):
+        r = shares.loc[origin]
+        value = float(total["value"]) * float(r["value"]) / 100
+        add("banned", origin, "2014-09", value, "persons", kind, "month", "banned", _source(r),
+            obs_date="2014-09-23",
+            note=f"{r['value']}% ('{'about' if kind == 'level' else 'up to'}') of more than "
+                 f"{float(total['value']):,.0f} banned foreigners")  # fmt: skip
+
+    # 7. Tajik departures 2016: share of men, share to Kazakhstan
+    dep = _rows(obs, "labour_migrant_departures")
+    dep = dep[dep["origin"] == "TJ"].set_index("partner")
+    world = dep.loc["World"]
+    women = float(re.search(r"incl\. ([\d,]+) women", world["unit"]).group(1).replace(",", ""))
+    add(
+        "departures_male_share",
+        "TJ",
+        "2016",
+        1 - women / float(world["value"]),
+        "share",
+        "level",
+        "male_share",
+        "departures",
+        _source(world),
+        note="81,800 women of 517,300 departures",
+    )
+    kz = dep.loc["Kazakhstan"]
+    add(
+        "departures_kz_share",
+        "TJ",
+        "2016",
+        float(kz["value"]) / float(world["value"]),
+        "share",
+        "level",
+        "kz_share",
+        "departures",
+        _source(kz),
+        note="12,400 to Kazakhstan of 517,300 (504,900 to Russia)",
+    )
+
+    # 8. households receiving remittances (reported only: a survey month's transfer)
+    recv = _rows(obs, "share_households_receiving_remittances_month").iloc[0]
+    add(
+        "receiving_share",
+        "TJ",
+        "2016-07",
+        float(recv["value"]) / 100,
+        "share",
+        "level",
+        "month",
+        "receiving_share",
+        _source(recv),
+        note="weight 0: reported, not fitted (a transfer in the survey month, not in any month)",
+    )
+
+    table = pd.DataFrame(out)
+    table["period"] = np.where(in_fit(table, DEFAULT_FIT_UNTIL), "fit", "validation")
+    return table[COLUMNS]
+
+
+def last_month(date: str) -> str:
+    """The latest month a target date covers: ``"2014"`` -> ``"2014-12"``."""
+    return date if len(date) == 7 else f"{date}-12"
+
+
+def in_fit(targets: pd.DataFrame, fit_until: str) -> np.ndarray:
+    """Boolean mask: rows whose every date is not after ``fit_until`` (``YYYY-MM``)."""
+    from sim.months import parse_month
+
+    parse_month(fit_until, "--fit-until")
+    return np.array([last_month(str(d)) <= fit_until for d in targets["date"]], dtype=bool)
+
+
+@lru_cache(maxsize=4)
+def _read(path: str) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"date": str, "base_date": str}, keep_default_na=False,
+                       na_values={"band_low": [""]})  # fmt: skip
+
+
+def load_targets(path: str | Path = DATA) -> pd.DataFrame:
+    """The shipped target table (a copy; see :data:`COLUMNS`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: targets file not found")
+    table = _read(str(path)).copy()
+    missing = sorted(set(COLUMNS) - set(table.columns))
+    if missing:
+        raise InputError(f"{path}: missing columns {', '.join(missing)}")
+    return table
+
+
+def fit_targets(fit_until: str = DEFAULT_FIT_UNTIL, path: str | Path = DATA) -> pd.DataFrame:
+    """The rows fitted when calibrating on data up to ``fit_until``."""
+    table = load_targets(path)
+    return table[in_fit(table, fit_until)].reset_index(drop=True)
+
+
+def horizon(targets: pd.DataFrame) -> str:
+    """The last month a run must reach to compute every target in ``targets``."""
+    return max(last_month(str(d)) for d in targets["date"])
+
+
+def _annual(frame: pd.DataFrame, column: str, how: str) -> pd.Series:
+    grouped = frame.assign(year=frame["date"].dt.year.astype(str)).groupby(["origin", "year"])
+    return getattr(grouped[column], how)()
+
+
+def simulate_targets(results, targets: pd.DataFrame) -> pd.Series:
+    """The simulated counterpart of every target row, indexed by ``id``.
+
+    Parameters
+    ----------
+    results : sim.results.Results
+        A run covering every date of ``targets`` (see :func:`horizon`).
+    targets : DataFrame
+        Rows of :func:`load_targets`.
+
+    Returns
+    -------
+    Series of float; NaN where the run does not cover a row's dates.
+    """
+    frame = results.frame
+    monthly = frame.assign(month=frame["date"].dt.strftime("%Y-%m")).set_index(["origin", "month"])
+    means = {c: _annual(frame, c, "mean") for c in set(targets["column"]) if c in frame.columns}
+    sums = {"remittances_usd": _annual(frame, "remittances_usd", "sum")}
+    dep = None
+    if targets["stat"].isin(["male_share", "kz_share"]).any():
+        by_sex = results.table(by=("sex",))
+        by_sex = by_sex.assign(year=by_sex["date"].dt.year.astype(str),
+                               dep=by_sex["departures_ru"] + by_sex["departures_kz"])  # fmt: skip
+        dep = by_sex.groupby(["origin", "year", "sex"])[["dep", "departures_kz"]].sum()
+
+    def get(table, key):
+        try:
+            return float(table.loc[key])
+        except KeyError:
+            return np.nan
+
+    values = []
+    for row in targets.itertuples(index=False):
+        o, d, c = row.origin, str(row.date), row.column
+        if row.stat == "annual_mean":
+            v = get(means[c], (o, d))
+        elif row.stat == "month":
+            v = get(monthly[c], (o, d))
+        elif row.stat == "change":
+            v = get(monthly[c], (o, d)) / get(monthly[c], (o, str(row.base_date))) - 1
+        elif row.stat == "index":
+            v = get(sums[c], (o, d)) / get(sums[c], (o, str(row.base_date)))
+        elif row.stat in ("male_share", "kz_share"):
+            try:
+                year = dep.loc[(o, d)]
+            except KeyError:
+                v = np.nan
+            else:
+                total = year["dep"].sum()
+                part = year.loc["male", "dep"] if row.stat == "male_share" else year["departures_kz"].sum()
+                v = part / total if total > 0 else np.nan
+        else:
+            raise InputError(f"targets: unknown stat {row.stat!r}; allowed: {', '.join(STATS)}")
+        values.append(v)
+    return pd.Series(values, index=targets["id"].to_numpy(), dtype=float)
+
+
+def write_targets(path: str | Path = DATA) -> Path:
+    """Rebuild ``targets.csv`` from ``sim/data/observed.csv``."""
+    from sim.results import atomic_write
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = build_targets()
+    atomic_write(path, lambda tmp: table.to_csv(tmp, index=False))
+    return path
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import logging
+
+    logging.basicConfig(level=logging.INFO)
+    logging.getLogger(__name__).info("wrote %s", write_targets())

@@ -1,0 +1,134 @@
+"""Out-of-sample validation: predict the held-out targets, compare with a naive forecast.
+
+Parameters calibrated on data up to ``fit_until`` (2014-12) are run over
+2010-2016 (a few seeds, averaged); every held-out target row (2015-2016:
+the rouble collapse, the new patent system, Kyrgyzstan's EAEU accession) is
+scored with the error of :mod:`calibration.distance` (relative error for
+levels, hinge for bounds, percentage points for changes), and so is the
+naive forecast: the last fitted observation of the same series carried
+forward (for a change of citizens present: the change implied by carrying
+the last fitted count forward, i.e. none after it). Series with no fitted
+observation have no naive forecast.
+
+:func:`criteria` adds the issue's acceptance figures: the mean absolute
+percentage error of the 2010-2016 remittance shares and the 2013-2016 fall
+of citizens present per origin.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from calibration.distance import errors
+from calibration.runner import RunSetup, run_targets
+from calibration.targets import DEFAULT_FIT_UNTIL, in_fit, last_month, load_targets
+
+
+def simulate_mean(params: Mapping[str, float], setup: RunSetup, seeds: Sequence[int],
+                  targets: pd.DataFrame) -> pd.Series:  # fmt: skip
+    """Simulated targets averaged over ``seeds``."""
+    runs = pd.concat([run_targets(dict(params), setup, s, targets) for s in seeds], axis=1)
+    return runs.mean(axis=1)
+
+
+def naive_forecast(targets: pd.DataFrame, fit_until: str = DEFAULT_FIT_UNTIL) -> pd.Series:
+    """The naive prediction of every row: the last fitted observation carried forward."""
+    fit = in_fit(targets, fit_until)
+    ends = targets["date"].astype(str).map(last_month)
+    known = targets[fit].assign(end=ends[fit]).sort_values("end")
+    last = known.groupby("series")["observed"].last()
+    out = targets["series"].map(last).astype(float)
+    for i, row in targets.iterrows():
+        if fit[i]:
+            out[i] = row["observed"]
+        elif row["kind"] == "change":
+            levels = known[(known["origin"] == row["origin"]) & (known["column"] == row["column"])
+                           & (known["stat"] == "month")]  # fmt: skip
+            if levels.empty:
+                out[i] = np.nan
+                continue
+            carried = float(levels["observed"].iloc[-1])
+            at_base = levels[levels["date"] == str(row["base_date"])]["observed"]
+            base = float(at_base.iloc[0]) if len(at_base) else carried
+            out[i] = carried / base - 1
+    return pd.Series(out.to_numpy(dtype=float), index=targets["id"].to_numpy())
+
+
+def validation_table(simulated: pd.Series, targets: pd.DataFrame,
+                     fit_until: str = DEFAULT_FIT_UNTIL) -> pd.DataFrame:  # fmt: skip
+    """Per held-out series: points, mean absolute error of the model and of the naive forecast."""
+    held = targets[~in_fit(targets, fit_until)].reset_index(drop=True)
+    held = held[held["weight"] > 0].reset_index(drop=True)
+    model = np.abs(errors(simulated, held))
+    naive_values = naive_forecast(targets, fit_until).reindex(held["id"]).to_numpy()
+    naive = np.abs(errors(naive_values, held))
+    naive = np.where(np.isnan(naive_values), np.nan, naive)
+    frame = pd.DataFrame({"series": held["series"], "kind": held["kind"], "weight": held["weight"],
+                          "model": model, "naive": naive})  # fmt: skip
+    table = frame.groupby("series", sort=False).agg(
+        kind=("kind", "first"), weight=("weight", "first"), points=("model", "size"),
+        model_error=("model", "mean"), naive_error=("naive", "mean"),
+    )  # fmt: skip
+    wins = np.where(table["model_error"] < table["naive_error"], "yes", "no")
+    table["better"] = np.where(table["naive_error"].isna(), "n/a", wins)
+    scored = table[table["naive_error"].notna()]
+    w = scored["weight"]
+    total = pd.DataFrame(
+        {"kind": ["-"], "weight": [w.sum()], "points": [int(scored["points"].sum())],
+         "model_error": [float((w * scored["model_error"]).sum() / w.sum()) if len(w) else np.nan],
+         "naive_error": [float((w * scored["naive_error"]).sum() / w.sum()) if len(w) else np.nan]},
+        index=["weighted mean (series with a naive forecast)"],
+    )  # fmt: skip
+    total["better"] = np.where(total["model_error"] < total["naive_error"], "yes", "no")
+    return pd.concat([table, total])
+
+
+def criteria(simulated: pd.Series, targets: pd.DataFrame) -> pd.DataFrame:
+    """The acceptance figures per origin: remittance-share MAPE 2010-2016 and the 2013-16 fall."""
+    rows = []
+    sim = simulated.reindex(targets["id"]).to_numpy(dtype=float)
+    for origin in ("TJ", "KG", "UZ"):
+        remit = (targets["target"] == "remit_gdp_pct") & (targets["origin"] == origin)
+        obs = targets.loc[remit, "observed"].to_numpy(dtype=float)
+        mape = float(np.mean(np.abs(sim[remit.to_numpy()] / obs - 1))) if remit.any() else np.nan
+        fall = (targets["target"] == "citizens_present_fall") & (targets["origin"] == origin)
+        o_fall = float(targets.loc[fall, "observed"].iloc[0]) if fall.any() else np.nan
+        s_fall = float(sim[fall.to_numpy()][0]) if fall.any() else np.nan
+        rows.append({
+            "origin": origin, "remit_mape_2010_16": mape, "fall_observed": o_fall, "fall_simulated": s_fall,
+            "fall_ok": bool(np.sign(s_fall) == np.sign(o_fall) and abs(s_fall - o_fall) <= 0.10),
+        })  # fmt: skip
+    out = pd.DataFrame(rows).set_index("origin")
+    remit_all = targets["target"] == "remit_gdp_pct"
+    obs_all = targets.loc[remit_all, "observed"].to_numpy(dtype=float)
+    out.attrs["remit_mape_all"] = float(np.mean(np.abs(sim[remit_all.to_numpy()] / obs_all - 1)))
+    return out
+
+
+def validate(params: Mapping[str, float], setup: RunSetup, seeds: Sequence[int] = (0, 1, 2),
+             fit_until: str = DEFAULT_FIT_UNTIL) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:  # fmt: skip
+    """Run, then score: (validation table, acceptance criteria, simulated targets)."""
+    targets = load_targets()
+    simulated = simulate_mean(params, setup, seeds, targets)
+    return validation_table(simulated, targets, fit_until), criteria(simulated, targets), simulated
+
+
+def format_table(table: pd.DataFrame, crit: pd.DataFrame) -> list[str]:
+    """The printed lines of ``migsim validate``."""
+    lines = [f"{'held-out series':46} {'kind':6} {'pts':>3} {'model':>7} {'naive':>7}  better"]
+    for name, row in table.iterrows():
+        naive = "n/a" if pd.isna(row["naive_error"]) else f"{row['naive_error']:7.1%}"
+        lines.append(f"{name:46} {row['kind']:6} {int(row['points']):>3} {row['model_error']:7.1%} "
+                     f"{naive:>7}  {row['better']}")  # fmt: skip
+    lines.append("errors: mean |relative error| (levels), hinge (bounds, bands), |difference| (changes)")
+    lines.append("")
+    lines.append(f"{'origin':6} {'remit MAPE 2010-16':>18} {'fall 2013-16 obs':>17} {'sim':>7}  ok")
+    for origin, row in crit.iterrows():
+        lines.append(f"{origin:6} {row['remit_mape_2010_16']:18.1%} {row['fall_observed']:17.1%} "
+                     f"{row['fall_simulated']:7.1%}  {'yes' if row['fall_ok'] else 'no'}")  # fmt: skip
+    lines.append(f"remittance-share MAPE 2010-2016, all origins: {crit.attrs['remit_mape_all']:.1%} "
+                 "(goal < 10%); fall: same direction and within 10 points")  # fmt: skip
+    return lines

@@ -1,0 +1,190 @@
+"""``migsim calibrate``, ``migsim validate`` and ``migsim sensitivity``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+from sim.cli.app import app
+from sim.errors import InputError
+
+
+def _import_calibration() -> None:
+    """Make the ``calibration`` package importable from a source checkout too."""
+    try:
+        import calibration  # noqa: F401
+    except ImportError:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+def _setup(scenario: Path, households: int, until: str, spinup: int | None, threads: int):
+    from calibration.runner import RunSetup
+    from sim.model import resolve_scenario
+    from sim.months import parse_month
+
+    if households < 3:
+        raise InputError(f"--households {households}; allowed: an integer >= 3")
+    if spinup is not None and not 0 <= spinup <= 240:
+        raise InputError(f"--spinup {spinup}; allowed: an integer in [0, 240]")
+    resolved = resolve_scenario(scenario)
+    resolved.with_end(parse_month(until, "--until"))  # validates the month and the horizon
+    return RunSetup(scenario=str(Path(resolved.source).resolve()), households=households, until=until,
+                    spinup_months=spinup, threads=threads)  # fmt: skip
+
+
+def _check_workers(workers: int, scheduler: str | None) -> None:
+    if workers < 0:
+        raise InputError(f"--workers {workers}; allowed: 0 (in process) or more")
+    if workers and scheduler:
+        raise InputError("give --workers or --scheduler, not both")
+
+
+@app.command()
+def calibrate(
+    out: Path = typer.Option(..., help="Run directory (abc.db, posterior, best.toml, PNGs)."),
+    population: int = typer.Option(30, help="Particles per ABC-SMC generation."),
+    generations: int = typer.Option(5, help="Generations in total (a rerun continues up to this)."),
+    budget: int = typer.Option(None, help="Stop after this many simulations in total."),
+    households: int = typer.Option(20_000, "--households", "-n", help="Simulated households per run."),
+    fit_until: str = typer.Option("2014-12", help="Last month of fitted data; later targets held out."),
+    until: str = typer.Option("2016-12", help="Last simulated month (>= the last fitted target)."),
+    spinup: int = typer.Option(None, help="Spin-up months (default: the scenario's)."),
+    scenario: Path = typer.Option(Path("scenarios/baseline.toml"), help="Scenario calibrated."),
+    workers: int = typer.Option(0, help="Dask LocalCluster workers (0: in this process)."),
+    scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
+    seed: int = typer.Option(0, help="Root seed (recorded in settings.json)."),
+    convergence: bool = typer.Option(
+        False, "--convergence", help="Also compare indicators at --households against --reference-households."
+    ),  # fmt: skip
+    reference_households: int = typer.Option(100_000, help="Size of the convergence reference."),
+) -> None:
+    """Calibrate behavioural parameters by ABC-SMC (pyabc), resumable from DIR/abc.db."""
+    _import_calibration()
+    import json
+    import logging
+
+    from calibration.abc import CalibrationSettings, convergence_check
+    from calibration.abc import calibrate as run_calibration
+    from calibration.targets import in_fit, load_targets
+
+    _check_workers(workers, scheduler)
+    in_fit(load_targets().head(1), fit_until)  # validates the month
+    setup = _setup(scenario, households, until, spinup, threads=1)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("ABC").setLevel(logging.INFO)
+    settings = CalibrationSettings(setup=setup, fit_until=fit_until, seed=seed, population=population,
+                                   generations=generations, max_simulations=budget)  # fmt: skip
+    summary = run_calibration(out, settings, workers=workers, scheduler=scheduler, progress=typer.echo)
+    for t, (eps, samples) in enumerate(zip(summary["epsilons"], summary["samples_per_generation"],
+                                           strict=True)):  # fmt: skip
+        typer.echo(f"generation {t}: epsilon {eps:.4f}, {samples} simulations")
+    typer.echo(
+        f"{summary['total_simulations']} simulations; "
+        "best-fitting particle (weighted posterior median; 90% interval):"
+    )
+    for name, value in summary["best"].items():
+        lo, hi = summary["posterior_90"][name]
+        median = summary["posterior_median"][name]
+        typer.echo(f"  {name:22} {value:10.4g}  ({median:.4g}; [{lo:.4g}, {hi:.4g}])")
+    if convergence:
+        from sim.results import atomic_write
+
+        table, figures = convergence_check(setup, reference=reference_households,
+                                           params=summary["best"])  # fmt: skip
+        atomic_write(out / "convergence.csv", lambda tmp: table.to_csv(tmp, index=False))
+        summary["convergence"] = figures
+        atomic_write(out / "settings.json", lambda tmp: tmp.write_text(json.dumps(summary, indent=2)))
+        typer.echo(f"convergence: median |difference| {figures['median_abs_difference']:.1%}, "
+                   f"90th percentile {figures['p90_abs_difference']:.1%} at {households:,} vs "
+                   f"{reference_households:,} households; distance {figures['distance_small']:.3f} vs "
+                   f"{figures['distance_reference']:.3f}")  # fmt: skip
+    typer.echo(
+        f"wrote {out}/: posterior.parquet, predictive.csv, best.toml, calibrated.toml, "
+        "posterior.png, predictive.png, settings.json"
+    )
+
+
+@app.command()
+def validate(
+    params: Path = typer.Option(
+        None,
+        help="best.toml or a scenario with [behaviour]/[policy] (default: the parameters of the scenario).",
+    ),  # fmt: skip
+    households: int = typer.Option(20_000, "--households", "-n"),
+    seeds: int = typer.Option(3, help="Runs averaged (seeds 0..K-1)."),
+    fit_until: str = typer.Option("2014-12", help="Last fitted month: later targets are scored."),
+    scenario: Path = typer.Option(Path("scenarios/baseline.toml")),
+    out: Path = typer.Option(None, help="Also write the table as CSV."),
+) -> None:
+    """Score held-out targets (2015-2016) against a naive last-value forecast."""
+    _import_calibration()
+    from calibration.abc import read_parameter_file
+    from calibration.validate import format_table
+    from calibration.validate import validate as run_validation
+
+    if seeds < 1:
+        raise InputError(f"--seeds {seeds}; allowed: an integer >= 1")
+    values = read_parameter_file(params) if params is not None else {}
+    if out is not None and not out.parent.is_dir():
+        raise InputError(f"--out {out}: directory {out.parent} does not exist")
+    setup = _setup(scenario, households, "2016-12", None, threads=1)
+    table, crit, _ = run_validation(values, setup, seeds=tuple(range(seeds)), fit_until=fit_until)
+    typer.echo(f"parameters: {params if params else 'defaults of ' + str(scenario)}; "
+               f"{households:,} households, {seeds} seeds")  # fmt: skip
+    for line in format_table(table, crit):
+        typer.echo(line)
+    if out is not None:
+        from sim.results import atomic_write
+
+        atomic_write(out, lambda tmp: table.rename_axis("series").to_csv(tmp))
+        typer.echo(f"wrote {out}")
+
+
+@app.command()
+def sensitivity(
+    out: Path = typer.Option(..., help="Output directory (table CSV, samples, PNG)."),
+    method: str = typer.Option("morris", help="morris (screening) or sobol (variance indices)."),
+    n: int = typer.Option(10, help="Morris trajectories, or the Sobol base sample size."),
+    households: int = typer.Option(5_000, "--households", "-n"),
+    params: str = typer.Option(None, help="Comma-separated parameters (default: all of RANGES)."),
+    workers: int = typer.Option(0, help="Dask LocalCluster workers (0: a plain loop)."),
+    scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
+    seed: int = typer.Option(0, help="Seed of the sample and of every run."),
+    until: str = typer.Option("2016-12", help="Last simulated month."),
+) -> None:
+    """Morris screening or Sobol indices (SALib) of the key outputs over behavioural parameters."""
+    _import_calibration()
+    from tqdm import tqdm
+
+    from calibration import sensitivity as sa
+    from sim.results import atomic_write
+
+    _check_workers(workers, scheduler)
+    names = [p.strip() for p in params.split(",") if p.strip()] if params else None
+    prob, X = sa.sample(method, names, n, seed)
+    setup = _setup(Path("scenarios/baseline.toml"), households, until, None, threads=1)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    typer.echo(f"{method}: {len(X)} runs of {households:,} households over {prob['num_vars']} parameters")
+    bar = tqdm(total=len(X), desc=f"{method} runs", unit="run", delay=1.0, leave=False)
+    try:
+        Y = sa.evaluate(X, prob["names"], setup, seed, workers=workers, scheduler=scheduler,
+                        progress=lambda done, total: bar.update(done - bar.n))  # fmt: skip
+    finally:
+        bar.close()
+    table = sa.analyze(method, prob, X, Y, seed=seed)
+    samples = __import__("pandas").DataFrame(X, columns=prob["names"]).join(Y)
+    atomic_write(out / f"{method}.csv", lambda tmp: table.to_csv(tmp, index=False))
+    atomic_write(out / f"{method}_runs.csv", lambda tmp: samples.to_csv(tmp, index=False))
+    sa.plot(table, method, out / f"{method}.png")
+    key = "mu_star" if method == "morris" else "ST"
+    for name in dict.fromkeys(table["output"]):
+        part = table[table["output"] == name].sort_values("importance", ascending=False).head(6)
+        typer.echo(f"{name}: " + ", ".join(f"{p} {v:.3g}" for p, v in zip(part["parameter"], part[key],
+                                                                          strict=True)))  # fmt: skip
+    typer.echo(f"wrote {out}/{method}.csv, {method}_runs.csv, {method}.png")

@@ -1,0 +1,241 @@
+"""Calibration: targets, distance, ABC-SMC smoke run (and resume), validation, sensitivity."""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+try:  # an editable install made before calibration/ existed does not map it
+    import calibration  # noqa: F401
+except ImportError:  # pragma: no cover
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from calibration.distance import distance, errors
+from calibration.targets import build_targets, fit_targets, in_fit, load_targets
+from calibration.validate import naive_forecast
+from sim.cli import main
+
+SMOKE = ["--population", "8", "--generations", "2", "-n", "1000", "--until", "2014-12",
+         "--spinup", "12", "--seed", "3"]  # fmt: skip
+
+
+def cli(capsys, *argv) -> tuple[int, str, str]:
+    """Run ``migsim ARGV`` in process; return (exit status, stdout, stderr)."""
+    with pytest.raises(SystemExit) as exc:
+        main([str(a) for a in argv])
+    captured = capsys.readouterr()
+    return exc.value.code or 0, captured.out, captured.err
+
+
+# --- targets -------------------------------------------------------------------------------
+
+
+def test_targets_have_sources_and_unique_ids():
+    targets = load_targets()
+    assert targets["id"].is_unique
+    for column in ("source", "source_url", "indicator", "unit", "stat", "column"):
+        assert (targets[column].astype(str).str.len() > 0).all(), column
+    assert set(targets["kind"]) <= {"level", "upper", "floor", "band", "change"}
+
+
+def test_one_wdi_vintage_only():
+    indicators = set(load_targets()["indicator"])
+    assert "remittances_received_pct_gdp" in indicators
+    assert not any("2025_vintage" in i for i in indicators)
+
+
+def test_fit_set_has_no_2015_2016_rows():
+    fit = fit_targets("2014-12")
+    assert len(fit) > 20
+    dates = pd.concat([fit["date"], fit["base_date"]]).astype(str)
+    assert not dates.str.startswith(("2015", "2016")).any()
+    assert (fit["period"] == "fit").all()
+    # the later WDI figures and the 2013-2016 fall are held out
+    held = load_targets()[~in_fit(load_targets(), "2014-12")]
+    assert {"remit_gdp_pct:TJ:2015", "citizens_present_fall:KG:2016-04"} <= set(held["id"])
+
+
+def test_shipped_targets_regenerate_from_observed_figures():
+    shipped = load_targets()
+    rebuilt = build_targets()
+    assert list(rebuilt["id"]) == list(shipped["id"])
+    np.testing.assert_allclose(rebuilt["observed"], shipped["observed"], rtol=1e-12)
+
+
+def test_derived_targets_hand_worked():
+    t = load_targets().set_index("id")
+    # TJ citizens present 1,193,589 (2013-10-18) -> 878,000 (2016-04-05)
+    assert t.loc["citizens_present_fall:TJ:2016-04", "observed"] == pytest.approx(878000 / 1193589 - 1)
+    # KG rises 507,400 -> 574,000 after EAEU accession
+    assert t.loc["citizens_present_2015_16:KG:2016-04", "observed"] > 0
+    # bans: about 40% of more than 990,000 for UZ, up to 20% for TJ
+    assert t.loc["banned:UZ:2014-09", "observed"] == pytest.approx(396000)
+    assert t.loc["banned:TJ:2014-09", "kind"] == "upper"
+    assert t.loc["departures_male_share:TJ:2016", "observed"] == pytest.approx(1 - 81800 / 517300)
+    assert t.loc["cbr_transfers_index:TJ:2013", "observed"] == pytest.approx(4155 / 3039)
+
+
+def test_bad_fit_until_is_an_input_error(capsys, tmp_path):
+    code, _, err = cli(capsys, "calibrate", "--out", tmp_path / "run", "--fit-until", "2014-13")
+    assert code == 2 and "--fit-until" in err and "YYYY-MM" in err
+    assert not (tmp_path / "run").exists()
+
+
+# --- distance ------------------------------------------------------------------------------
+
+
+def _targets(rows):
+    frame = pd.DataFrame(rows, columns=["id", "series", "observed", "kind", "weight"])
+    frame["band_low"] = 0.75
+    return frame
+
+
+def test_distance_zero_for_perfect_match_and_hand_worked():
+    t = _targets([("a1", "a", 10.0, "level", 1.0), ("a2", "a", 20.0, "level", 1.0)])
+    assert distance(pd.Series({"a1": 10.0, "a2": 20.0}), t) == 0.0
+    # errors (0.1, 0): mean square 0.005 in the only series
+    assert distance(pd.Series({"a1": 11.0, "a2": 20.0}), t) == pytest.approx(math.sqrt(0.005))
+    # a second series (weight 3) with a single point 50% off: sqrt((1*0.005 + 3*0.25) / 4)
+    t2 = pd.concat([t, _targets([("b1", "b", 4.0, "level", 3.0)])], ignore_index=True)
+    value = distance(pd.Series({"a1": 11.0, "a2": 20.0, "b1": 6.0}), t2)
+    assert value == pytest.approx(math.sqrt((0.005 + 3 * 0.25) / 4))
+
+
+def test_distance_grows_with_error_and_is_unit_free():
+    t = _targets([("a1", "a", 10.0, "level", 1.0)])
+    big = _targets([("a1", "a", 10e6, "level", 1.0)])
+    values = [distance(pd.Series({"a1": 10.0 * (1 + e)}), t) for e in (0, 0.05, 0.1, 0.3)]
+    assert values == sorted(values) and values[0] == 0
+    assert distance(pd.Series({"a1": 13e6}), big) == pytest.approx(values[-1])
+
+
+def test_bounds_bands_and_changes():
+    t = _targets([("u", "u", 100.0, "upper", 1), ("f", "f", 100.0, "floor", 1),
+                  ("b", "b", 100.0, "band", 1), ("c", "c", -0.25, "change", 1)])  # fmt: skip
+    inside = errors(np.array([90.0, 110.0, 80.0, -0.25]), t)
+    np.testing.assert_allclose(inside, 0.0)
+    outside = errors(np.array([110.0, 90.0, 50.0, -0.10]), t)
+    np.testing.assert_allclose(outside, [0.1, 0.1, 0.25, 0.15])
+    assert errors(np.array([np.nan, 1.0, 1.0, 0.0]), t)[0] > 1  # a missing value costs
+
+
+# --- validation ----------------------------------------------------------------------------
+
+
+def test_naive_forecast_carries_the_last_fitted_value():
+    t = load_targets()
+    naive = naive_forecast(t, "2014-12")
+    obs = t.set_index("id")["observed"]
+    assert naive["remit_gdp_pct:TJ:2016"] == obs["remit_gdp_pct:TJ:2014"]
+    assert naive["citizens_present:UZ:2016-04"] == obs["citizens_present:UZ:2014-03"]
+    fall = obs["citizens_present:TJ:2014-03"] / obs["citizens_present:TJ:2013-10"] - 1
+    assert naive["citizens_present_fall:TJ:2016-04"] == pytest.approx(fall)
+    assert naive["citizens_present_2015_16:KG:2016-04"] == 0
+    assert np.isnan(naive["departures_male_share:TJ:2016"])
+
+
+def test_validate_prints_table(capsys):
+    code, out, _ = cli(capsys, "validate", "-n", "1500", "--seeds", "1")
+    assert code == 0
+    assert "remit_gdp_pct:TJ" in out and "naive" in out and "weighted mean" in out
+    assert "remittance-share MAPE 2010-2016" in out
+    assert "remit_gdp_pct:TJ:2014" not in out  # fitted rows are not scored
+
+
+def test_validate_bad_params_file(capsys, tmp_path):
+    code, _, err = cli(capsys, "validate", "--params", tmp_path / "missing.toml")
+    assert code == 2 and "not found" in err
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[behaviour]\nbeta_income = 99\n")
+    code, _, err = cli(capsys, "validate", "--params", bad)
+    assert code == 2 and "beta_income" in err and "out of range" in err
+
+
+# --- calibration smoke ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("calibration") / "run"
+    with pytest.raises(SystemExit) as exc:
+        main(["calibrate", "--out", str(out), *SMOKE])
+    assert exc.value.code in (0, None)
+    return out
+
+
+def test_smoke_calibration_writes_outputs(smoke_run):
+    for name in ("abc.db", "settings.json", "posterior.parquet", "predictive.csv", "best.toml",
+                 "calibrated.toml", "posterior.png", "predictive.png"):  # fmt: skip
+        assert (smoke_run / name).stat().st_size > 0, name
+    settings = json.loads((smoke_run / "settings.json").read_text())
+    assert settings["seed"] == 3 and settings["generations_done"] == 2
+    assert settings["setup"]["households"] == 1000 and settings["fit_until"] == "2014-12"
+    post = pd.read_parquet(smoke_run / "posterior.parquet")
+    assert len(post) == 8 and post["weight"].sum() == pytest.approx(1.0)
+    for name, (lo, hi) in settings["priors"].items():
+        assert post[name].between(lo, hi).all()
+    # epsilon does not grow from one generation to the next
+    assert settings["epsilons"][1] <= settings["epsilons"][0] + 1e-12
+
+
+def test_calibrated_scenario_loads_and_best_validates(smoke_run, capsys):
+    import sim
+
+    scenario = sim.load_scenario(smoke_run / "calibrated.toml")
+    best = json.loads((smoke_run / "settings.json").read_text())["best"]
+    for name, value in best.items():
+        assert scenario.parameters[name] == pytest.approx(value, rel=1e-5)
+    assert scenario.events  # the baseline's events came through `extends`
+    assert scenario.spinup_months == 12  # as in the calibration runs
+    code, out, _ = cli(capsys, "validate", "--params", smoke_run / "best.toml", "-n", "1000", "--seeds", "1")
+    assert code == 0 and "best.toml" in out
+
+
+def test_smoke_calibration_resumes(smoke_run, capsys):
+    args = [a if a != "2" else "3" for a in SMOKE]  # --generations 3
+    code, out, _ = cli(capsys, "calibrate", "--out", smoke_run, *args)
+    assert code == 0 and "continuing" in out
+    settings = json.loads((smoke_run / "settings.json").read_text())
+    assert settings["generations_done"] == 3 and len(settings["epsilons"]) == 3
+    # other settings refuse to continue the same database
+    other = [a if a != "3" else "4" for a in SMOKE]  # --seed 4
+    code, _, err = cli(capsys, "calibrate", "--out", smoke_run, *other)
+    assert code == 2 and "other settings" in err
+
+
+# --- sensitivity ---------------------------------------------------------------------------
+
+
+def test_sensitivity_morris_smoke(tmp_path, capsys):
+    code, out, _ = cli(capsys, "sensitivity", "--out", tmp_path, "--method", "morris", "--n", "2",
+                       "-n", "800", "--until", "2016-12",
+                       "--params", "asc_ru_uz,remit_share_tj,hazard_ru_after_law")  # fmt: skip
+    assert code == 0
+    table = pd.read_csv(tmp_path / "morris.csv")
+    assert set(table["parameter"]) == {"asc_ru_uz", "remit_share_tj", "hazard_ru_after_law"}
+    assert {"remit_gdp_pct", "migrants_ru", "banned"} <= set(table["output"])
+    assert (tmp_path / "morris.png").stat().st_size > 0
+    runs = pd.read_csv(tmp_path / "morris_runs.csv")
+    assert len(runs) == 2 * (3 + 1)
+    # the ban hazard moves the bans; the remittance share of Tajiks does not move migrant numbers
+    banned = table[table["output"] == "banned"].set_index("parameter")["mu_star"]
+    assert banned["hazard_ru_after_law"] > banned["remit_share_tj"]
+
+
+def test_sensitivity_bad_method(capsys, tmp_path):
+    code, _, err = cli(capsys, "sensitivity", "--out", tmp_path, "--method", "fast")
+    assert code == 2 and "morris" in err and "sobol" in err
+
+
+@pytest.mark.slow
+def test_sensitivity_on_dask(tmp_path, capsys):
+    code, _, _ = cli(capsys, "sensitivity", "--out", tmp_path, "--method", "sobol", "--n", "4",
+                     "-n", "800", "--workers", "2", "--params", "beta_income,asc_ru_tj")  # fmt: skip
+    assert code == 0
+    assert len(pd.read_csv(tmp_path / "sobol_runs.csv")) == 4 * (2 + 2)
