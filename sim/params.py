@@ -31,17 +31,18 @@ class ParamSpec:
 
 
 A = "assumption"
+CAL = "calibrated: best ABC-SMC particle on 2010-2016 targets (calibration/runs/cal-2016/best.toml)"
 _SPECS = [
     # destination choice
-    ParamSpec("beta_income", 1.1, "utility per log-USD", 0.1, 6, "behaviour", A,
+    ParamSpec("beta_income", 0.718, "utility per log-USD", 0.1, 6, "behaviour", CAL,
               "weight of log expected monthly income in every option's utility"),
     ParamSpec("beta_network", 2.0, "utility per unit share", 0, 8, "behaviour", A,
               "pull of the share of contacts with a member at the destination"),
-    ParamSpec("asc_ru_tj", -1.8, "utility", -10, 5, "behaviour", A + " (to be calibrated)",
+    ParamSpec("asc_ru_tj", -1.171, "utility", -10, 5, "behaviour", CAL,
               "affinity of Tajik households for Russia (language, diaspora)"),
-    ParamSpec("asc_ru_kg", -1.7, "utility", -10, 5, "behaviour", A + " (to be calibrated)",
+    ParamSpec("asc_ru_kg", -1.595, "utility", -10, 5, "behaviour", CAL,
               "affinity of Kyrgyz households for Russia"),
-    ParamSpec("asc_ru_uz", -2.0, "utility", -10, 5, "behaviour", A + " (to be calibrated)",
+    ParamSpec("asc_ru_uz", -1.898, "utility", -10, 5, "behaviour", CAL,
               "affinity of Uzbek households for Russia"),
     ParamSpec("asc_kz_tj", -3.9, "utility", -10, 5, "behaviour", A + " (to be calibrated)",
               "affinity of Tajik households for Kazakhstan"),
@@ -93,11 +94,11 @@ _SPECS = [
               "months over which the moving cost is paid back"),
     ParamSpec("risk_aversion", 0.3, "utility per ban-month", 0, 5, "behaviour", A,
               "utility lost per expected month of Russian ban per month of irregular work"),
-    ParamSpec("remit_share_tj", 0.45, "share", 0, 1, "behaviour", A + " (to be calibrated)",
+    ParamSpec("remit_share_tj", 0.411, "share", 0, 1, "behaviour", CAL,
               "share of earnings a Tajik migrant sends home"),
-    ParamSpec("remit_share_kg", 0.45, "share", 0, 1, "behaviour", A + " (to be calibrated)",
+    ParamSpec("remit_share_kg", 0.573, "share", 0, 1, "behaviour", CAL,
               "share of earnings a Kyrgyz migrant sends home"),
-    ParamSpec("remit_share_uz", 0.32, "share", 0, 1, "behaviour", A + " (to be calibrated)",
+    ParamSpec("remit_share_uz", 0.412, "share", 0, 1, "behaviour", CAL,
               "share of earnings an Uzbek migrant sends home"),
     # information
     ParamSpec("p_ban_known", 0.5, "probability", 0, 1, "behaviour", A,
@@ -118,8 +119,8 @@ _SPECS = [
     # policy regime
     ParamSpec("hazard_ru_before_law", 0.004, "per month", 0, 1, "policy", A,
               "detection hazard of an irregular migrant in Russia before July 2013"),
-    ParamSpec("hazard_ru_after_law", 0.015, "per month", 0, 1, "policy",
-              A + "; about 700,000 bans in 14 months after the law (reentry_bans_since_july_2013)",
+    ParamSpec("hazard_ru_after_law", 0.0146, "per month", 0, 1, "policy",
+              CAL + "; prior centred on about 700,000 bans in 14 months (reentry_bans_since_july_2013)",
               "detection hazard after the July 2013 law"),
     ParamSpec("ban_months_before_law", 36, "months", 0, 240, "policy", A,
               "length of a re-entry ban before July 2013"),

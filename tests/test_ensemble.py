@@ -111,7 +111,9 @@ def test_same_root_seed_same_summary_different_root_different():
 
 
 def test_parameter_draws_are_used_member_by_member():
-    draws = [{"beta_income": 1.1}, {"beta_income": 2.5}]
+    from sim.params import SPECS
+
+    draws = [{"beta_income": SPECS["beta_income"].default}, {"beta_income": 2.5}]
     ens = run_ensemble(BASELINE, seeds=2, seed=3, parameter_draws=draws, **SMALL)
     plain = run_ensemble(BASELINE, seeds=2, seed=3, **SMALL)
     assert ens.band_kind == POSTERIOR_AND_SEED
