@@ -39,7 +39,7 @@ MAX_MEMBERS = 4
 
 # Households per accumulation block: indicator counters are kept per block so
 # that the parallel loop writes without conflicts.
-BLOCK = 8192
+BLOCK = 2048
 
 NO_BAN = -1
 NEVER = -32000

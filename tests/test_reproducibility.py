@@ -38,7 +38,7 @@ def test_numba_and_mesa_engines_are_bitwise_identical(short_baseline):
 
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs two numba threads")
 def test_one_and_two_threads_are_bitwise_identical(short_baseline):
-    # 20,000 households = 3 blocks, so two threads share the parallel loop
+    # 20,000 households = 10 blocks, so two threads share the parallel loop
     try:
         set_threads(1)
         one = sim.run(short_baseline, households=20_000, seed=9, until="2012-06")
