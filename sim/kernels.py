@@ -66,7 +66,7 @@ SEASON_RETURN = 17  # multiplier on the revisit probability abroad
 ASC_RU = 18  # alternative-specific constant of Russia (affinity, language)
 ASC_KZ = 19  # alternative-specific constant of Kazakhstan
 P_JOB_HOME = 20  # monthly probability of work at home
-REMIT_SHARE = 21  # share of earnings a migrant sends home
+REMIT_SHARE = 21  # share of earnings a migrant in Russia sends home
 BETA_INCOME = 22  # utility per unit of log expected income
 BETA_NETWORK = 23  # utility per unit share of contacts at a destination
 EXTRA_MEMBER = 24  # utility lost per other member already abroad
@@ -94,7 +94,8 @@ VULNERABLE_SHARE = 45  # a returnee with fewer contacts abroad than this is isol
 RETURNEE_MONTHS = 46  # months after return during which a member is a returnee
 P_REGULARISE = 47  # monthly probability an EAEU migrant regularises
 STEP_IN_YEAR = 48  # calendar month 0-11 (informative)
-N_COLUMNS = 49
+REMIT_SHARE_KZ = 49  # share of earnings a migrant in Kazakhstan sends home
+N_COLUMNS = 50
 
 # Indicator counters ``acc[block, cell, indicator]`` (int64).
 MIG_RU = 0
@@ -470,7 +471,7 @@ def household_rule(
                     earn *= 1.0 - row[IRREGULAR_PENALTY]
                 else:
                     earn -= row[FEE_KZ_USD]
-                sent = max(earn, 0.0) * row[REMIT_SHARE] * (1.0 - row[COST_KZ])
+                sent = max(earn, 0.0) * row[REMIT_SHARE_KZ] * (1.0 - row[COST_KZ])
                 cents = int(round(sent * 100.0))
                 remit_cents += cents
                 acc[cell, REMIT_CENTS] += cents

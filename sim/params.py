@@ -100,6 +100,11 @@ _SPECS = [
               "share of earnings a Kyrgyz migrant sends home"),
     ParamSpec("remit_share_uz", 0.412, "share", 0, 1, "behaviour", CAL,
               "share of earnings an Uzbek migrant sends home"),
+    ParamSpec("remit_smoothing", 0.2, "elasticity", 0, 1, "behaviour",
+              "remittances_growth_rub_q4 (TJ, Q4 2014: +7.6% in roubles while the rouble fell 32%, "
+              "an elasticity of about 0.2)",
+              "how much migrants raise the share they send when the destination wage in dollars "
+              "falls below its 24-month average"),
     # information
     ParamSpec("p_ban_known", 0.5, "probability", 0, 1, "behaviour", A,
               "probability a household learns of a member's new ban"),

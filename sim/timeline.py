@@ -102,6 +102,21 @@ def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[
     return out
 
 
+def remittance_smoothing(wage_usd: np.ndarray, elasticity: float, months: int = 24) -> np.ndarray:
+    """Multiplier of the remittance share when the destination wage in dollars moves.
+
+    Migrants partly keep up the dollar value of what they send when the
+    destination currency falls: the share is multiplied by
+    ``(reference / wage_usd) ** elasticity``, the reference being the average
+    dollar wage of the previous ``months`` months (the first month's wage
+    before the horizon starts).
+    """
+    padded = np.concatenate([np.full(months, wage_usd[0]), wage_usd])
+    previous = np.lib.stride_tricks.sliding_window_view(padded[:-1], months)
+    # the mean of ratios, so that a constant wage gives exactly 1
+    return (previous / wage_usd[:, None]).mean(axis=1) ** elasticity
+
+
 def _season(calendar_month: np.ndarray, peak: int, amplitude: float) -> np.ndarray:
     return 1.0 + amplitude * np.cos(2 * np.pi * (calendar_month - peak) / 12.0)
 
@@ -136,12 +151,16 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     table[:, :, k.COST_RU] = policy["cost_ru"][:, None]
     table[:, :, k.COST_KZ] = policy["cost_kz"][:, None]
     table[:, :, k.REINTEGRATION] = policy["reintegration"]
+    smoothing_ru = remittance_smoothing(table[:, 0, k.W_RU_USD], p.remit_smoothing)
+    smoothing_kz = remittance_smoothing(table[:, 0, k.W_KZ_USD], p.remit_smoothing)
     for o, code in enumerate(ORIGINS):
         code = code.lower()
         table[:, o, k.ASC_RU] = p[f"asc_ru_{code}"]
         table[:, o, k.ASC_KZ] = p[f"asc_kz_{code}"]
         table[:, o, k.P_JOB_HOME] = p[f"p_job_home_{code}"]
-        table[:, o, k.REMIT_SHARE] = p[f"remit_share_{code}"]
+        share = p[f"remit_share_{code}"]
+        table[:, o, k.REMIT_SHARE] = np.minimum(0.95, share * smoothing_ru)
+        table[:, o, k.REMIT_SHARE_KZ] = np.minimum(0.95, share * smoothing_kz)
     constants = {
         k.BETA_INCOME: p.beta_income, k.BETA_NETWORK: p.beta_network,
         k.EXTRA_MEMBER: p.extra_member, k.FEMALE_SHIFT: p.female_shift,

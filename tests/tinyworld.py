@@ -16,7 +16,7 @@ def month_row(**columns: float) -> np.ndarray:
         k.FEE_RU_USD: 50.0, k.FEE_KZ_USD: 20.0, k.KZ_LEGAL: 1.0, k.EAEU: 0.0,
         k.HAZARD_RU: 0.0, k.BAN_MONTHS: 60.0, k.COST_RU: 0.02, k.COST_KZ: 0.03,
         k.SEASON_DEPART: 1.0, k.SEASON_RETURN: 1.0, k.ASC_RU: -1.0, k.ASC_KZ: -2.0,
-        k.P_JOB_HOME: 0.5, k.REMIT_SHARE: 0.5, k.BETA_INCOME: 1.0, k.BETA_NETWORK: 2.0,
+        k.P_JOB_HOME: 0.5, k.REMIT_SHARE: 0.5, k.REMIT_SHARE_KZ: 0.5, k.BETA_INCOME: 1.0, k.BETA_NETWORK: 2.0,
         k.EXTRA_MEMBER: 1.0, k.FEMALE_SHIFT: -2.0, k.AGE_SHIFT_MID: -0.5, k.AGE_SHIFT_OLD: -1.0,
         k.P_REVISIT_HOME: 0.0, k.P_REVISIT_ABROAD: 0.0, k.P_JOB_RU: 1.0, k.P_JOB_KZ: 1.0,
         k.WAGE_RATIO: 0.5, k.IRREGULAR_PENALTY: 0.2, k.P_IRREGULAR_RU: 0.5, k.HAZARD_KZ: 0.0,
