@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 MIGSIM := $(VENV)/bin/migsim
 HOUSEHOLDS ?= 100000
 
-.PHONY: setup baseline test test-all lint browser assets bench clean
+.PHONY: setup baseline test test-all lint browser assets bench calibration clean
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,21 @@ test-all: setup browser assets
 
 lint: setup
 	$(VENV)/bin/ruff check .
+
+# Regenerate the shipped calibration (calibration/runs/): about 8 minutes on 2 cores.
+calibration: setup
+	rm -rf results/cal-2014 results/cal-2016
+	$(MIGSIM) calibrate --fit-until 2014-12 --population 40 --generations 10 -n 20000 \
+	  --workers 2 --seed 1 --convergence --out results/cal-2014
+	$(MIGSIM) validate --params results/cal-2014/best.toml -n 20000 --out results/cal-2014/validation.csv
+	$(MIGSIM) calibrate --fit-until 2016-12 --population 80 --generations 12 -n 20000 \
+	  --workers 2 --seed 2 --out results/cal-2016
+	$(MIGSIM) validate -n 20000 --out results/cal-2016/validation_shipped_defaults.csv
+	for run in cal-2014 cal-2016; do \
+	  rm -rf calibration/runs/$$run && mkdir -p calibration/runs/$$run && \
+	  cp results/$$run/* calibration/runs/$$run/ && rm calibration/runs/$$run/abc.db && \
+	  sed -i 's#^extends = ".*"#extends = "../../../scenarios/baseline.toml"#' calibration/runs/$$run/calibrated.toml; \
+	done
 
 bench: setup
 	$(MIGSIM) bench --households 1000000 --steps 24
