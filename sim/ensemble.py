@@ -6,9 +6,10 @@ two scenarios run with the same root seed share their member seeds (common
 random numbers, see :mod:`sim.compare`).
 
 At large household counts seed noise alone is small and the band looks
-falsely narrow. ``parameter_draws`` is the seam for a calibrated posterior:
-given a list of parameter dicts, member ``k`` also uses draw ``k`` and the
-band is labelled ``"posterior and seed"`` instead of ``"seed noise only"``.
+falsely narrow. ``parameter_draws`` carries parameter uncertainty: given a
+list of parameter dicts (e.g. :func:`posterior_draws` from a calibration's
+``posterior.parquet``), member ``k`` also uses draw ``k`` and the band is
+labelled ``"posterior and seed"`` instead of ``"seed noise only"``.
 """
 
 from __future__ import annotations
@@ -152,6 +153,47 @@ def _check_draws(draws: Sequence[Mapping[str, float]] | None, count: int) -> lis
         where = f"parameter_draws[{k}]"
         checked.append({name: check_value(name, value, where) for name, value in draw.items()})
     return checked
+
+
+POSTERIOR_META_COLUMNS = ("generation", "weight", "distance")
+
+
+def posterior_draws(path: str | Path, count: int, seed: int = 0) -> list[dict]:
+    """``count`` parameter sets drawn, with replacement and by weight, from a posterior.
+
+    Parameters
+    ----------
+    path : str or Path
+        A ``posterior.parquet`` written by ``migsim calibrate``: one row per
+        particle, parameter columns, a ``weight`` column.
+    count : int
+        Members of the ensemble.
+    seed : int
+        Root seed; the draws depend only on ``(seed, count)`` and the file.
+
+    Returns
+    -------
+    list of dict
+        One mapping of parameter name to value per member, for
+        ``run_ensemble(..., parameter_draws=...)``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"--posterior {path}: file not found (a posterior.parquet of migsim calibrate)")
+    try:
+        frame = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"--posterior {path}: not a readable Parquet file ({exc})") from None
+    if "weight" not in frame.columns or frame.empty:
+        raise InputError(f"--posterior {path}: needs particles and a 'weight' column")
+    names = [c for c in frame.columns if c not in POSTERIOR_META_COLUMNS]
+    weights = frame["weight"].to_numpy(dtype=float)
+    if not (weights >= 0).all() or weights.sum() <= 0:
+        raise InputError(f"--posterior {path}: weights must be >= 0 and not all zero")
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), count, 7]))
+    rows = rng.choice(len(frame), size=count, p=weights / weights.sum())
+    draws = [{name: float(frame[name].iloc[r]) for name in names} for r in rows]
+    return _check_draws(draws, count)
 
 
 def prepare(scenario: str | Path | Scenario, until: str | None = None) -> Scenario:

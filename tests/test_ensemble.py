@@ -269,3 +269,39 @@ def test_scenarios_with_different_starts_are_refused(tmp_path, capsys):
     later.write_text(f'[scenario]\nextends = "{BASELINE}"\nstart = "2012-01"\n')
     code, _, stderr = _cli(["compare", str(BASELINE), str(later), "--seeds", "2"], capsys)
     assert code == 2 and "need the same start and spin-up" in stderr
+
+
+def _posterior(path: Path, weights) -> Path:
+    frame = pd.DataFrame({"generation": 3, "beta_income": [0.5, 0.9, 1.4], "asc_ru_tj": [-2.0, -1.5, -1.0],
+                          "weight": weights, "distance": 0.2})  # fmt: skip
+    frame.to_parquet(path)
+    return path
+
+
+def test_posterior_draws_follow_the_weights_and_the_seed(tmp_path):
+    from sim.ensemble import posterior_draws
+
+    only_second = _posterior(tmp_path / "one.parquet", [0.0, 1.0, 0.0])
+    assert posterior_draws(only_second, 4, seed=1) == [{"beta_income": 0.9, "asc_ru_tj": -1.5}] * 4
+    spread = _posterior(tmp_path / "spread.parquet", [0.2, 0.3, 0.5])
+    draws = posterior_draws(spread, 200, seed=1)
+    assert draws == posterior_draws(spread, 200, seed=1)
+    share = np.mean([d["beta_income"] == 1.4 for d in draws])
+    assert abs(share - 0.5) < 4 * np.sqrt(0.25 / 200)
+    with pytest.raises(InputError, match="file not found"):
+        posterior_draws(tmp_path / "missing.parquet", 2)
+
+
+def test_ensemble_cli_with_a_posterior_labels_its_band(tmp_path, capsys):
+    from sim.cli import main
+    from sim.results import read_metadata
+
+    posterior = _posterior(tmp_path / "posterior.parquet", [0.2, 0.3, 0.5])
+    out = tmp_path / "ens.parquet"
+    with pytest.raises(SystemExit) as done:
+        main(["ensemble", str(BASELINE), "--seeds", "2", "-n", "300", "--until", "2010-04",
+              "--posterior", str(posterior), "--out", str(out)])  # fmt: skip
+    assert done.value.code in (0, None)
+    meta = read_metadata(out)
+    assert meta["ensemble"]["band_kind"] == POSTERIOR_AND_SEED
+    assert len(meta["ensemble"]["parameter_draws"]) == 2

@@ -45,16 +45,19 @@ def compare(
     until: str = typer.Option(None, help="Last month, YYYY-MM (default: the common horizon's end)."),
     year: int = typer.Option(None, help="Year of the printed summary (default: the last)."),
     threads: int = typer.Option(None, help="numba threads (results do not depend on it)."),
+    posterior: Path = typer.Option(None, help="posterior.parquet of migsim calibrate: members also draw "
+                                   "their parameters from it (bands: posterior and seed)."),
     out: Path = typer.Option(None, help="Differences table, .parquet or .csv (PNG written beside)."),
 ) -> None:
     """Run BASE and OTHER with common random numbers; write differences with 5-95% bands."""
     from sim.cli.run_cmd import Progress
     from sim.compare import common_until
     from sim.compare import compare as run_compare
-    from sim.ensemble import prepare
+    from sim.ensemble import posterior_draws, prepare
     from sim.months import parse_month
 
     _check_sizes(seeds, households, seed)
+    draws = posterior_draws(posterior, seeds, seed) if posterior else None
     base_s, other_s = prepare(base), prepare(other)
     until = common_until(base_s, other_s, until)
     _check_year(year, base_s.start, parse_month(until, "--until"))
@@ -63,7 +66,8 @@ def compare(
     progress = Progress(f"{other_s.name} vs {base_s.name}")
     try:
         result = run_compare(base_s, other_s, seeds=seeds, households=households, seed=seed,
-                             until=until, threads=threads, progress=progress)  # fmt: skip
+                             until=until, threads=threads, progress=progress,
+                             parameter_draws=draws)  # fmt: skip
     finally:
         progress.close()
     result.write(out)
@@ -82,15 +86,18 @@ def ensemble(
     until: str = typer.Option(None, help="Last month, YYYY-MM."),
     year: int = typer.Option(None, help="Year of the printed summary (default: the last)."),
     threads: int = typer.Option(None, help="numba threads (results do not depend on it)."),
+    posterior: Path = typer.Option(None, help="posterior.parquet of migsim calibrate: members also draw "
+                                   "their parameters from it (bands: posterior and seed)."),
     out: Path = typer.Option(None, help="Summary table (mean, p05, p95), .parquet or .csv; PNG beside."),
 ) -> None:
     """Run a scenario with K seeds; write per-month mean and 5-95% band of every indicator."""
     from sim.cli.run_cmd import Progress
     from sim.compare import ensemble_chart
-    from sim.ensemble import prepare
+    from sim.ensemble import posterior_draws, prepare
     from sim.ensemble import run_ensemble as run_members
 
     _check_sizes(seeds, households, seed)
+    draws = posterior_draws(posterior, seeds, seed) if posterior else None
     resolved = prepare(scenario, until)
     _check_year(year, resolved.start, resolved.end)
     out = _prepare_out(out or Path("results") / f"ensemble_{scenario.stem}.parquet")
@@ -98,7 +105,7 @@ def ensemble(
     progress = Progress(f"{resolved.name} x {seeds}")
     try:
         result = run_members(resolved, seeds=seeds, households=households, seed=seed,
-                             threads=threads, progress=progress)  # fmt: skip
+                             threads=threads, progress=progress, parameter_draws=draws)  # fmt: skip
     finally:
         progress.close()
     result.write(out)
