@@ -196,7 +196,7 @@ def uniform(seed, step, household, member, stream):
     return draw(household_key(seed, step, household), member, stream)
 
 
-@kernel
+@inline_kernel
 def utilities(row, skill, sex, age, loc, n_other_abroad, share_ru, share_kz, aware, returnee):
     """Utilities of home, Russia and Kazakhstan for one member.
 
@@ -266,7 +266,7 @@ def utilities(row, skill, sex, age, loc, n_other_abroad, share_ru, share_kz, awa
     return u_home, u_ru + shift, u_kz + shift
 
 
-@kernel
+@inline_kernel
 def choice_probabilities(u_home, u_ru, u_kz, ru_open, kz_open):
     """Multinomial-logit probabilities over the available options.
 
