@@ -95,7 +95,8 @@ RETURNEE_MONTHS = 46  # months after return during which a member is a returnee
 P_REGULARISE = 47  # monthly probability an EAEU migrant regularises
 STEP_IN_YEAR = 48  # calendar month 0-11 (informative)
 REMIT_SHARE_KZ = 49  # share of earnings a migrant in Kazakhstan sends home
-N_COLUMNS = 50
+CLOSURE_STAY = 50  # multiplier on the revisit probability of migrants behind a closed border
+N_COLUMNS = 51
 
 # Indicator counters ``acc[block, cell, indicator]`` (int64).
 MIG_RU = 0
@@ -401,6 +402,8 @@ def household_rule(
                 p_revisit = row[P_REVISIT_HOME] * row[SEASON_DEPART]
             else:
                 p_revisit = row[P_REVISIT_ABROAD] * row[SEASON_RETURN]
+                if (loc == RUSSIA and row[CLOSED_RU] > 0.5) or (loc == KAZAKHSTAN and row[CLOSED_KZ] > 0.5):
+                    p_revisit *= row[CLOSURE_STAY]  # no flights home; stays extended
             if revisit_draw < p_revisit:
                 others = n_abroad - (1 if loc != HOME else 0)
                 u_home, u_ru, u_kz = utilities(

@@ -63,6 +63,10 @@ _SPECS = [
               "inertia: probability a member at home reconsiders in a month"),
     ParamSpec("p_revisit_abroad", 0.10, "per month", 0.005, 1, "behaviour", A,
               "inertia: probability a migrant abroad reconsiders in a month"),
+    ParamSpec("closure_revisit_factor", 0.3, "factor", 0, 1, "behaviour",
+              A + "; flights were suspended and Decree 274 (April 2020) extended migrants' stays "
+              "(policy_covid_flights_suspended, policy_covid_decree_274)",
+              "multiplies the revisit probability of migrants in a country whose border is closed"),
     ParamSpec("season_amplitude", 0.6, "share", 0, 0.95, "behaviour", A,
               "amplitude of the seasonal cycle of revisits (departures peak in April, "
               "returns in November)"),

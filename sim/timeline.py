@@ -142,7 +142,9 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     table[:, :, k.KZ_LEGAL] = np.maximum(policy["kz_legal"][:, None], eaeu)
     table[:, :, k.EAEU] = eaeu
     law = policy["ban_law"][:, None]
-    table[:, :, k.HAZARD_RU] = np.where(law, p.hazard_ru_after_law, p.hazard_ru_before_law)
+    hazard = np.where(law, p.hazard_ru_after_law, p.hazard_ru_before_law)
+    # while the Russian border is closed, removals are suspended (Decree 274 of April 2020)
+    table[:, :, k.HAZARD_RU] = np.where(policy["closed_ru"][:, None] > 0.5, 0.0, hazard)
     table[:, :, k.BAN_MONTHS] = np.where(law, p.ban_months_after_law, p.ban_months_before_law)
     table[:, :, k.CLOSED_RU] = policy["closed_ru"][:, None]
     table[:, :, k.CLOSED_KZ] = policy["closed_kz"][:, None]
@@ -174,7 +176,7 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
         k.POVERTY_LINE: p.poverty_line_usd, k.OTHER_INCOME: p.other_income_usd,
         k.VULNERABLE_SHARE: p.vulnerable_share, k.RETURNEE_MONTHS: p.returnee_months,
         k.P_REGULARISE: p.p_regularise, k.P_REVISIT_HOME: p.p_revisit_home,
-        k.P_REVISIT_ABROAD: p.p_revisit_abroad,
+        k.P_REVISIT_ABROAD: p.p_revisit_abroad, k.CLOSURE_STAY: p.closure_revisit_factor,
     }  # fmt: skip
     for column, value in constants.items():
         table[:, :, column] = value

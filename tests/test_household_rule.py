@@ -178,3 +178,11 @@ def test_eaeu_citizens_work_legally_in_kazakhstan_even_if_unaware():
     world.aware[0] = 0
     world.step(month_row(EAEU=1.0, P_REVISIT_HOME=1.0, ASC_RU=-30.0, ASC_KZ=30.0))
     assert world.m_loc[0, 0] == k.KAZAKHSTAN and world.m_irregular[0, 0] == 0
+
+
+def test_migrants_behind_a_closed_border_stay():
+    world = TinyWorld(200)
+    world.m_loc[:, 0] = k.RUSSIA
+    month = month_row(P_REVISIT_ABROAD=1.0, ASC_RU=-30.0, CLOSED_RU=1.0, CLOSURE_STAY=0.0)
+    assert world.step(month)[k.RETURNS] == 0
+    assert world.step(month_row(P_REVISIT_ABROAD=1.0, ASC_RU=-30.0))[k.RETURNS] == 200

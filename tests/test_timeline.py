@@ -47,3 +47,4 @@ def test_events_apply_from_the_step_of_their_month(baseline_path):
     law = timeline.table[:, 0, k.HAZARD_RU]
     assert law[month[2013 * 12 + 5]] < law[month[2013 * 12 + 6]]  # the July 2013 law
     assert timeline.table[month[2020 * 12 + 2], 0, k.CLOSED_RU] == 1.0  # March 2020
+    assert timeline.table[month[2020 * 12 + 2], 0, k.HAZARD_RU] == 0.0  # no removals while closed
