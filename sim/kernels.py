@@ -111,14 +111,13 @@ DENIED = 8
 REMOVED = 9
 VULNERABLE = 10
 REMIT_CENTS = 11
-MEMBERS = 12
 # household-level counters, kept in the sex-0 cell of the household's region
-HOUSEHOLDS = 13
-PERSONS = 14
-INCOME_CENTS = 15
-POOR_HOUSEHOLDS = 16
-RECEIVING = 17
-N_INDICATORS = 18
+HOUSEHOLDS = 12
+PERSONS = 13
+INCOME_CENTS = 14
+POOR_HOUSEHOLDS = 15
+RECEIVING = 16
+N_INDICATORS = 17
 
 # Random streams.
 S_AWARE = 1
@@ -491,7 +490,6 @@ def household_rule(
             acc[cell, BANNED] += 1
             if m_ban_known[i, m] == 0:
                 acc[cell, BANNED_UNAWARE] += 1
-        acc[cell, MEMBERS] += 1
 
     flags_next[i] = new_flags
     income_cents = int(round(income * 100.0)) + remit_cents

@@ -34,10 +34,6 @@ class Timeline:
     def n_steps(self) -> int:
         return self.spinup_months + self.n_months
 
-    def month_of_step(self, step: int) -> int:
-        """Calendar month number of a step (spin-up steps precede the start)."""
-        return self.start + step - self.spinup_months
-
 
 def _active(event: Event, month: int) -> bool:
     start = event.get("from", event.get("date"))
