@@ -6,6 +6,8 @@ import numpy as np
 
 from sim import kernels as k
 from sim.kernels import MAX_MEMBERS, NEVER, NO_BAN
+from sim.network import _pack_csr
+from sim.state import HouseholdState
 
 
 def month_row(**columns: float) -> np.ndarray:
@@ -31,57 +33,55 @@ def month_row(**columns: float) -> np.ndarray:
     return np.repeat(row[None, :], 3, axis=0)
 
 
-class TinyWorld:
+class TinyWorld(HouseholdState):
     """``n`` households of origin TJ, region 0, one member each unless changed."""
 
     def __init__(self, n: int, members: int = 1, edges: list[tuple[int, int]] | None = None):
         shape = (n, MAX_MEMBERS)
-        self.origin = np.zeros(n, np.int8)
-        self.cell_base = np.zeros(n, np.int16)
-        self.size = np.full(n, 4, np.int8)
-        self.n_members = np.full(n, members, np.int8)
-        self.skill = np.zeros(n, np.uint8)  # skill factor 0.8
-        self.aware = np.ones(n, np.int8)
-        self.contacts = np.zeros((n, 3), np.int16)
-        self.flags = np.zeros(n, np.int8)
-        self.flags_next = np.zeros(n, np.int8)
-        self.m_loc = np.zeros(shape, np.int8)
-        self.m_irregular = np.zeros(shape, np.int8)
-        self.m_ban_until = np.full(shape, NO_BAN, np.int16)
-        self.m_ban_known = np.zeros(shape, np.int8)
-        self.m_sex = np.zeros(shape, np.int8)
-        self.m_age = np.zeros(shape, np.int8)
-        self.m_returned = np.full(shape, NEVER, np.int16)
         edges = edges or []
-        from sim.network import _pack_csr
-
         src = np.array([a for a, _ in edges], dtype=np.int64)
         dst = np.array([b for _, b in edges], dtype=np.int64)
-        self.indptr, self.neighbours = _pack_csr(n, src, dst)
+        indptr, neighbours = _pack_csr(n, src, dst)
+        super().__init__(
+            origin=np.zeros(n, np.int8),
+            cell_base=np.zeros(n, np.int16),
+            size=np.full(n, 4, np.int8),
+            n_members=np.full(n, members, np.int8),
+            skill=np.zeros(n, np.uint8),  # skill factor 0.8
+            aware=np.ones(n, np.int8),
+            contacts=np.zeros((n, 3), np.int16),
+            flags=np.zeros(n, np.int8),
+            flags_next=np.zeros(n, np.int8),
+            m_loc=np.zeros(shape, np.int8),
+            m_irregular=np.zeros(shape, np.int8),
+            m_ban_until=np.full(shape, NO_BAN, np.int16),
+            m_ban_known=np.zeros(shape, np.int8),
+            m_sex=np.zeros(shape, np.int8),
+            m_age=np.zeros(shape, np.int8),
+            m_returned=np.full(shape, NEVER, np.int16),
+            indptr=indptr,
+            neighbours=neighbours,
+            changed=np.zeros(n, np.int32),
+        )
         self.acc = np.zeros((1, 2, k.N_INDICATORS), np.int64)
 
-    def args(self) -> tuple:
-        return (
-            self.origin, self.cell_base, self.size, self.n_members, self.skill, self.aware,
-            self.contacts, self.indptr, self.flags_next, self.m_loc, self.m_irregular,
-            self.m_ban_until, self.m_ban_known, self.m_sex, self.m_age, self.m_returned,
-        )  # fmt: skip
+    def commit(self, parts: int) -> None:
+        k.commit_network(self.flags, self.flags_next, self.indptr, self.neighbours, self.contacts,
+                         self.changed, parts)  # fmt: skip
 
     def step(self, month: np.ndarray, step: int = 100, seed: int = 7) -> np.ndarray:
         """One month for every household; returns the counters summed over cells."""
         self.acc[:] = 0
-        for i in range(len(self.origin)):
-            k.household_rule(i, step, seed, month, *self.args(), self.acc[0])
-        k.commit_network(self.flags, self.flags_next, self.indptr, self.neighbours, self.contacts,
-                         np.zeros(len(self.origin), np.int32), 2)  # fmt: skip
+        for i in range(self.n):
+            k.household_rule(i, step, seed, month, *self.rule_args(), self.acc[0])
+        self.commit(parts=2)
         return self.acc[0].sum(axis=0)
 
 
 def step_all(world: TinyWorld, month: np.ndarray, step: int = 100, seed: int = 7) -> np.ndarray:
     """One month through the parallel kernel; returns the counters summed over blocks and cells."""
-    n_blocks = (len(world.origin) + k.BLOCK - 1) // k.BLOCK
+    n_blocks = (world.n + k.BLOCK - 1) // k.BLOCK
     acc = np.zeros((n_blocks, 2, k.N_INDICATORS), np.int64)
-    k.step_households(step, seed, month, *world.args(), acc)
-    k.commit_network(world.flags, world.flags_next, world.indptr, world.neighbours, world.contacts,
-                     np.zeros(len(world.origin), np.int32), 3)  # fmt: skip
+    k.step_households(step, seed, month, *world.rule_args(), acc)
+    world.commit(parts=3)
     return acc.sum(axis=(0, 1))
