@@ -16,6 +16,7 @@ try:  # an editable install made before calibration/ existed does not map it
 except ImportError:  # pragma: no cover
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from calibration.consistency import remittances_per_citizen
 from calibration.distance import distance, errors
 from calibration.targets import build_targets, fit_targets, in_fit, load_targets
 from calibration.validate import naive_forecast
@@ -146,6 +147,21 @@ def test_validate_prints_table(capsys):
     assert "remit_gdp_pct:TJ" in out and "naive" in out and "weighted mean" in out
     assert "remittance-share MAPE 2010-2016" in out
     assert "remit_gdp_pct:TJ:2014" not in out  # fitted rows are not scored
+    assert "data check (observed only)" in out
+
+
+def test_remittances_per_citizen_by_hand():
+    table = remittances_per_citizen()
+    # Tajikistan 2013: 43.768% of USD 8,448,411,318 over 1,193,589 citizens present (2013-10-18)
+    tj = table.loc[("TJ", 2013)]
+    assert tj["usd_per_citizen"] == pytest.approx(0.43768 * 8_448_411_318 / 1_193_589)
+    # Uzbekistan 2016: 6.728% of USD 86,138,288,644 over 1,755,000 (2016-04-05), against 2013
+    uz16 = 0.06728 * 86_138_288_644 / 1_755_000
+    uz13 = 0.08805 * 73_180_037_915 / 2_621_843
+    assert table.loc[("UZ", 2016), "change_since_2013"] == pytest.approx(uz16 / uz13 - 1)
+    # the pattern the model cannot follow: TJ falls by about a third, KG and UZ do not fall
+    changes = table["change_since_2013"].xs(2016, level="year")
+    assert changes["TJ"] < -0.25 and changes["KG"] > 0 and changes["UZ"] > 0.25
 
 
 def test_validate_bad_params_file(capsys, tmp_path):

@@ -123,6 +123,7 @@ def validate(
     """Score held-out targets (2015-2016) against a naive last-value forecast."""
     _import_calibration()
     from calibration.abc import read_parameter_file
+    from calibration.consistency import format_consistency, remittances_per_citizen
     from calibration.validate import format_table
     from calibration.validate import validate as run_validation
 
@@ -136,6 +137,9 @@ def validate(
     typer.echo(f"parameters: {params if params else 'defaults of ' + str(scenario)}; "
                f"{households:,} households, {seeds} seeds")  # fmt: skip
     for line in format_table(table, crit):
+        typer.echo(line)
+    typer.echo("")
+    for line in format_consistency(remittances_per_citizen()):
         typer.echo(line)
     if out is not None:
         from sim.results import atomic_write
