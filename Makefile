@@ -37,15 +37,21 @@ test-all: setup browser assets
 lint: setup
 	$(VENV)/bin/ruff check .
 
-# Regenerate the shipped calibration (calibration/runs/): about 8 minutes on 2 cores.
+SOBOL_PARAMS = beta_income,beta_network,p_revisit_home,p_revisit_abroad,wage_ratio,asc_ru_tj,asc_ru_kg,asc_ru_uz,remit_share_tj,remit_share_kg,remit_share_uz,hazard_ru_after_law,p_irregular_ru,vulnerable_share
+
+# Regenerate the shipped calibration and sensitivity (calibration/runs/): about 9 minutes on 2 cores.
 calibration: setup
-	rm -rf results/cal-2014 results/cal-2016
+	rm -rf results/cal-2014 results/cal-2016 results/sensitivity
+	$(MIGSIM) sensitivity --method morris --n 10 -n 5000 --workers 2 --out results/sensitivity
+	$(MIGSIM) sensitivity --method sobol --n 32 -n 5000 --workers 2 --out results/sensitivity \
+	  --params $(SOBOL_PARAMS)
 	$(MIGSIM) calibrate --fit-until 2014-12 --population 40 --generations 10 -n 20000 \
 	  --workers 2 --seed 1 --convergence --out results/cal-2014
 	$(MIGSIM) validate --params results/cal-2014/best.toml -n 20000 --out results/cal-2014/validation.csv
 	$(MIGSIM) calibrate --fit-until 2016-12 --population 80 --generations 12 -n 20000 \
 	  --workers 2 --seed 2 --out results/cal-2016
 	$(MIGSIM) validate -n 20000 --out results/cal-2016/validation_shipped_defaults.csv
+	rm -rf calibration/runs/sensitivity && cp -r results/sensitivity calibration/runs/sensitivity
 	for run in cal-2014 cal-2016; do \
 	  rm -rf calibration/runs/$$run && mkdir -p calibration/runs/$$run && \
 	  cp results/$$run/* calibration/runs/$$run/ && rm calibration/runs/$$run/abc.db && \
