@@ -352,9 +352,19 @@ def household_rule(
     remit_cents = 0
     new_flags = 0
     base = cell_base[i]
+    p_revisit_home = row[P_REVISIT_HOME] * row[SEASON_DEPART]
+    p_job_home = row[P_JOB_HOME]
+    reintegration_gain = row[REINTEGRATION] * (1.0 - p_job_home)
     for m in range(nm):
-        cell = base + m_sex[i, m]
         loc = m_loc[i, m]
+        revisit_draw, job = draw_pair(key, m, S_REVISIT)
+        if loc == HOME and revisit_draw >= p_revisit_home and m_ban_until[i, m] <= step:
+            # the common case (about 70% of members): at home, free to leave, not
+            # reconsidering; only employment changes. Same arithmetic as the full path.
+            recent = step - m_returned[i, m] < row[RETURNEE_MONTHS]
+            income += row[W_HOME_USD] * (job < p_job_home + recent * reintegration_gain)
+            continue
+        cell = base + m_sex[i, m]
         banned = m_ban_until[i, m] > step
         if banned and row[AMNESTY] > 0.0:
             if draw(key, m, S_AMNESTY) < row[AMNESTY]:
@@ -394,7 +404,6 @@ def household_rule(
                 acc[cell, REMOVED] += 1
                 moved = True
 
-        revisit_draw, job = draw_pair(key, m, S_REVISIT)
         returnee = 1 if (loc == HOME and step - m_returned[i, m] < row[RETURNEE_MONTHS]) else 0
         if not moved:
             if loc == HOME:
