@@ -88,6 +88,12 @@ def test_bad_fit_until_is_an_input_error(capsys, tmp_path):
     assert not (tmp_path / "run").exists()
 
 
+def test_bad_kernel_scaling_is_an_input_error(capsys, tmp_path):
+    code, _, err = cli(capsys, "calibrate", "--out", tmp_path / "run", "--kernel-scaling", "0")
+    assert code == 2 and "--kernel-scaling" in err and "[0.1, 10]" in err
+    assert not (tmp_path / "run").exists()
+
+
 # --- distance ------------------------------------------------------------------------------
 
 
@@ -192,6 +198,7 @@ def test_smoke_calibration_writes_outputs(smoke_run):
     settings = json.loads((smoke_run / "settings.json").read_text())
     assert settings["seed"] == 3 and settings["generations_done"] == 2
     assert settings["setup"]["households"] == 1000 and settings["fit_until"] == "2014-12"
+    assert settings["kernel_scaling"] == 2.0
     post = pd.read_parquet(smoke_run / "posterior.parquet")
     assert len(post) == 8 and post["weight"].sum() == pytest.approx(1.0)
     for name, (lo, hi) in settings["priors"].items():
