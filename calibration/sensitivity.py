@@ -174,7 +174,9 @@ def analyze(method: str, prob: dict, X: np.ndarray, Y: pd.DataFrame, seed: int =
         else:
             from SALib.analyze import sobol
 
-            res = sobol.analyze(prob, y, calc_second_order=False, seed=seed)
+            # SALib leaves the bootstrap unseeded when seed is 0 (falsy): shift it, so the
+            # confidence intervals are reproducible for every seed
+            res = sobol.analyze(prob, y, calc_second_order=False, seed=int(seed) + 1)
             table = pd.DataFrame({"parameter": prob["names"], "S1": res["S1"], "S1_conf": res["S1_conf"],
                                   "ST": res["ST"], "ST_conf": res["ST_conf"]})  # fmt: skip
             table["importance"] = table["ST"]
