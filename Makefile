@@ -48,6 +48,7 @@ calibration: setup
 	$(MIGSIM) calibrate --fit-until 2014-12 --population 40 --generations 10 -n 20000 \
 	  --workers 2 --seed 1 --convergence --out results/cal-2014
 	$(MIGSIM) validate --params results/cal-2014/best.toml -n 20000 --out results/cal-2014/validation.csv
+	$(MIGSIM) validate --predictive results/cal-2014/predictive.csv --out results/cal-2014/validation_predictive.csv
 	$(MIGSIM) calibrate --fit-until 2016-12 --population 80 --generations 12 -n 20000 \
 	  --workers 2 --seed 2 --out results/cal-2016
 	$(MIGSIM) validate -n 20000 --out results/cal-2016/validation_shipped_defaults.csv

@@ -25,6 +25,7 @@ import pandas as pd
 from calibration.distance import errors
 from calibration.runner import RunSetup, run_targets
 from calibration.targets import DEFAULT_FIT_UNTIL, in_fit, last_month, load_targets
+from sim.errors import InputError
 
 
 def simulate_mean(params: Mapping[str, float], setup: RunSetup, seeds: Sequence[int],
@@ -114,6 +115,45 @@ def validate(params: Mapping[str, float], setup: RunSetup, seeds: Sequence[int] 
     targets = load_targets()
     simulated = simulate_mean(params, setup, seeds, targets)
     return validation_table(simulated, targets, fit_until), criteria(simulated, targets), simulated
+
+
+PREDICTIVE_COLUMNS = ("id", "q05", "q50", "q95")
+
+
+def read_predictive(path) -> pd.DataFrame:
+    """A calibration's ``predictive.csv``: weighted 5/50/95% quantiles of every target, by id."""
+    from pathlib import Path
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"--predictive {path}: no such file; allowed: a calibration run's predictive.csv")
+    frame = pd.read_csv(path)
+    missing = [c for c in PREDICTIVE_COLUMNS if c not in frame.columns]
+    if missing:
+        raise InputError(f"{path}: missing column(s) {', '.join(missing)}; "
+                         f"allowed: a predictive.csv written by migsim calibrate")  # fmt: skip
+    return frame.set_index("id")[["q05", "q50", "q95"]]
+
+
+def predictive_validation(predictive: pd.DataFrame, fit_until: str = DEFAULT_FIT_UNTIL
+                          ) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series, float]:  # fmt: skip
+    """Score the posterior-predictive median of a calibration instead of one parameter set.
+
+    The median over the particles of the last generation, each simulated once
+    during the calibration, is the prediction; nothing is run. Also returns the
+    coverage: the share of held-out level and change targets whose observed
+    value lies inside the 90% predictive band.
+    """
+    targets = load_targets()
+    simulated = predictive["q50"].reindex(targets["id"])
+    simulated.index = targets["id"].to_numpy()
+    held = targets[~in_fit(targets, fit_until) & (targets["weight"] > 0)
+                   & targets["kind"].isin(["level", "change"])]  # fmt: skip
+    band = predictive.reindex(held["id"])
+    obs = held["observed"].to_numpy(dtype=float)
+    inside = (band["q05"].to_numpy() <= obs) & (obs <= band["q95"].to_numpy())
+    coverage = float(np.mean(inside)) if len(inside) else float("nan")
+    return validation_table(simulated, targets, fit_until), criteria(simulated, targets), simulated, coverage
 
 
 def format_table(table: pd.DataFrame, crit: pd.DataFrame) -> list[str]:

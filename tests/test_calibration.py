@@ -220,6 +220,34 @@ def test_calibrated_scenario_loads_and_best_validates(smoke_run, capsys):
     assert code == 0 and "best.toml" in out
 
 
+def test_validate_scores_the_posterior_predictive(capsys, tmp_path):
+    targets = load_targets()
+    pred = pd.DataFrame({"id": targets["id"], "q50": targets["observed"] * 1.1,
+                         "q05": -1e12, "q95": 1e12})  # fmt: skip
+    pred.to_csv(tmp_path / "wide.csv", index=False)
+    code, out, _ = cli(capsys, "validate", "--predictive", tmp_path / "wide.csv", "--out", tmp_path / "v.csv")
+    assert code == 0 and "posterior-predictive median" in out
+    assert "inside the 90% predictive band: 100%" in out
+    table = pd.read_csv(tmp_path / "v.csv").set_index("series")
+    # every level is 10% too high; the naive forecast is untouched
+    assert table.loc["remit_gdp_pct:TJ", "model_error"] == pytest.approx(0.10)
+    assert table.loc["remit_gdp_pct:TJ", "naive_error"] == pytest.approx(0.3752715403974919)
+    pred.assign(q05=pred["q50"], q95=pred["q50"]).to_csv(tmp_path / "narrow.csv", index=False)
+    code, out, _ = cli(capsys, "validate", "--predictive", tmp_path / "narrow.csv")
+    assert code == 0 and "inside the 90% predictive band: 0%" in out
+
+
+def test_validate_predictive_bad_input(capsys, tmp_path):
+    code, _, err = cli(capsys, "validate", "--predictive", tmp_path / "none.csv")
+    assert code == 2 and "--predictive" in err and "predictive.csv" in err
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,q50\nx,1\n")
+    code, _, err = cli(capsys, "validate", "--predictive", bad)
+    assert code == 2 and "q05" in err
+    code, _, err = cli(capsys, "validate", "--predictive", bad, "--params", bad)
+    assert code == 2 and "not both" in err
+
+
 def test_smoke_calibration_resumes(smoke_run, capsys):
     args = [a if a != "2" else "3" for a in SMOKE]  # --generations 3
     code, out, _ = cli(capsys, "calibrate", "--out", smoke_run, *args)

@@ -122,26 +122,39 @@ def validate(
     seeds: int = typer.Option(3, help="Runs averaged (seeds 0..K-1)."),
     fit_until: str = typer.Option("2014-12", help="Last fitted month: later targets are scored."),
     scenario: Path = typer.Option(Path("scenarios/baseline.toml")),
+    predictive: Path = typer.Option(
+        None, help="Score a calibration's predictive.csv (posterior-predictive median) instead of running."
+    ),  # fmt: skip
     out: Path = typer.Option(None, help="Also write the table as CSV."),
 ) -> None:
     """Score held-out targets (2015-2016) against a naive last-value forecast."""
     _import_calibration()
     from calibration.abc import read_parameter_file
     from calibration.consistency import format_consistency, remittances_per_citizen
-    from calibration.validate import format_table
+    from calibration.targets import in_fit, load_targets
+    from calibration.validate import format_table, predictive_validation, read_predictive
     from calibration.validate import validate as run_validation
 
     if seeds < 1:
         raise InputError(f"--seeds {seeds}; allowed: an integer >= 1")
-    values = read_parameter_file(params) if params is not None else {}
+    if predictive is not None and params is not None:
+        raise InputError("give --params or --predictive, not both")
     if out is not None and not out.parent.is_dir():
         raise InputError(f"--out {out}: directory {out.parent} does not exist")
-    setup = _setup(scenario, households, "2016-12", None, threads=1)
-    table, crit, _ = run_validation(values, setup, seeds=tuple(range(seeds)), fit_until=fit_until)
-    typer.echo(f"parameters: {params if params else 'defaults of ' + str(scenario)}; "
-               f"{households:,} households, {seeds} seeds")  # fmt: skip
+    in_fit(load_targets().head(1), fit_until)  # validates the month
+    if predictive is not None:
+        table, crit, _, coverage = predictive_validation(read_predictive(predictive), fit_until)
+        typer.echo(f"prediction: posterior-predictive median of {predictive} (no runs)")
+    else:
+        values = read_parameter_file(params) if params is not None else {}
+        setup = _setup(scenario, households, "2016-12", None, threads=1)
+        table, crit, _ = run_validation(values, setup, seeds=tuple(range(seeds)), fit_until=fit_until)
+        typer.echo(f"parameters: {params if params else 'defaults of ' + str(scenario)}; "
+                   f"{households:,} households, {seeds} seeds")  # fmt: skip
     for line in format_table(table, crit):
         typer.echo(line)
+    if predictive is not None:
+        typer.echo(f"held-out levels and changes inside the 90% predictive band: {coverage:.0%}")
     typer.echo("")
     for line in format_consistency(remittances_per_citizen()):
         typer.echo(line)
