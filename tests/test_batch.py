@@ -263,6 +263,10 @@ def test_interrupted_batch_resumes_to_the_same_table(folder, long_spec, long_ref
     pd.testing.assert_frame_equal(read_results(out), long_reference)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_cleanly_and_keeps_finished_runs(folder, scheduler):
     """SIGINT to the command's process group, as a terminal sends it; 400 runs planned, few done.
 
@@ -274,8 +278,10 @@ def test_ctrl_c_stops_cleanly_and_keeps_finished_runs(folder, scheduler):
     out = folder / "ctrl_c"
     command = batch_command(spec, out, "--scheduler", scheduler)
     pipe = subprocess.PIPE
+    # a shell that starts the test suite in the background (`cmd &`) hands every child an
+    # ignored SIGINT, and Python keeps it ignored: give the batch a terminal's default
     batch = subprocess.Popen(command, cwd=ROOT, env=WORKER_ENV, stdout=pipe, stderr=pipe, text=True,
-                             start_new_session=True)  # fmt: skip
+                             start_new_session=True, preexec_fn=_default_sigint)  # fmt: skip
     try:
         wait_for_parts(out, 1, batch)
         os.killpg(batch.pid, signal.SIGINT)
