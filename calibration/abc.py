@@ -46,8 +46,8 @@ PRIORS: dict[str, tuple[float, float]] = {
     "remit_share_tj": (0.2, 0.7),
     "remit_share_kg": (0.2, 0.7),
     "remit_share_uz": (0.15, 0.5),
-    "beta_income": (0.5, 2.5),
-    "hazard_ru_after_law": (0.005, 0.04),
+    "beta_income": (0.2, 2.5),  # lower edge 0.5 cut off the posterior (28 Nov 2026 runs)
+    "hazard_ru_after_law": (0.002, 0.04),  # lower edge 0.005 likewise
 }
 # settings that must match for a run directory to be continued
 RESUME_KEYS = ("setup", "fit_until", "seed", "population", "priors", "kernel_scaling", "targets_sha")

@@ -34,15 +34,15 @@ A = "assumption"
 CAL = "calibrated: best ABC-SMC particle on 2010-2016 targets (calibration/runs/cal-2016/best.toml)"
 _SPECS = [
     # destination choice
-    ParamSpec("beta_income", 0.736, "utility per log-USD", 0.1, 6, "behaviour", CAL,
+    ParamSpec("beta_income", 0.478, "utility per log-USD", 0.1, 6, "behaviour", CAL,
               "weight of log expected monthly income in every option's utility"),
     ParamSpec("beta_network", 2.0, "utility per unit share", 0, 8, "behaviour", A,
               "pull of the share of contacts with a member at the destination"),
-    ParamSpec("asc_ru_tj", -1.528, "utility", -10, 5, "behaviour", CAL,
+    ParamSpec("asc_ru_tj", -1.040, "utility", -10, 5, "behaviour", CAL,
               "affinity of Tajik households for Russia (language, diaspora)"),
-    ParamSpec("asc_ru_kg", -1.960, "utility", -10, 5, "behaviour", CAL,
+    ParamSpec("asc_ru_kg", -1.383, "utility", -10, 5, "behaviour", CAL,
               "affinity of Kyrgyz households for Russia"),
-    ParamSpec("asc_ru_uz", -1.831, "utility", -10, 5, "behaviour", CAL,
+    ParamSpec("asc_ru_uz", -1.638, "utility", -10, 5, "behaviour", CAL,
               "affinity of Uzbek households for Russia"),
     ParamSpec("asc_kz_tj", -3.9, "utility", -10, 5, "behaviour", A + " (to be calibrated)",
               "affinity of Tajik households for Kazakhstan"),
@@ -98,11 +98,11 @@ _SPECS = [
               "months over which the moving cost is paid back"),
     ParamSpec("risk_aversion", 0.3, "utility per ban-month", 0, 5, "behaviour", A,
               "utility lost per expected month of Russian ban per month of irregular work"),
-    ParamSpec("remit_share_tj", 0.526, "share", 0, 1, "behaviour", CAL,
+    ParamSpec("remit_share_tj", 0.446, "share", 0, 1, "behaviour", CAL,
               "share of earnings a Tajik migrant sends home"),
-    ParamSpec("remit_share_kg", 0.666, "share", 0, 1, "behaviour", CAL,
+    ParamSpec("remit_share_kg", 0.661, "share", 0, 1, "behaviour", CAL,
               "share of earnings a Kyrgyz migrant sends home"),
-    ParamSpec("remit_share_uz", 0.389, "share", 0, 1, "behaviour", CAL,
+    ParamSpec("remit_share_uz", 0.492, "share", 0, 1, "behaviour", CAL,
               "share of earnings an Uzbek migrant sends home"),
     ParamSpec("remit_smoothing", 0.2, "elasticity", 0, 1, "behaviour",
               "remittances_growth_rub_q4 (TJ, Q4 2014: +7.6% in roubles while the rouble fell 32%, "
@@ -128,7 +128,7 @@ _SPECS = [
     # policy regime
     ParamSpec("hazard_ru_before_law", 0.004, "per month", 0, 1, "policy", A,
               "detection hazard of an irregular migrant in Russia before July 2013"),
-    ParamSpec("hazard_ru_after_law", 0.0088, "per month", 0, 1, "policy",
+    ParamSpec("hazard_ru_after_law", 0.0134, "per month", 0, 1, "policy",
               CAL + "; prior centred on about 700,000 bans in 14 months (reentry_bans_since_july_2013)",
               "detection hazard after the July 2013 law"),
     ParamSpec("ban_months_before_law", 36, "months", 0, 240, "policy", A,
