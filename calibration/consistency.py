@@ -20,15 +20,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from calibration.targets import COUNTRY, OBSERVED
+from calibration.targets import COUNTRY, OBSERVED, origin_rows, read_observed
 
 # the count of citizens present paired with each year's remittances
 COUNT_DATES = {2013: "2013-10-18", 2015: "2015-04-01", 2016: "2016-04-05"}
-
-
-def _series(observed: pd.DataFrame, indicator: str) -> pd.DataFrame:
-    rows = observed[(observed["indicator"] == indicator) & observed["country"].isin(COUNTRY)]
-    return rows.assign(origin=rows["country"].map(COUNTRY))
 
 
 def remittances_per_citizen(observed_path=OBSERVED) -> pd.DataFrame:
@@ -47,12 +42,11 @@ def remittances_per_citizen(observed_path=OBSERVED) -> pd.DataFrame:
         (FMS count on the paired date), ``usd_per_citizen`` and
         ``change_since_2013`` (relative).
     """
-    observed = pd.read_csv(observed_path, dtype=str, keep_default_na=False)
+    observed = read_observed(observed_path)
     observed["value"] = pd.to_numeric(observed["value"], errors="coerce")
-    observed["year"] = pd.to_numeric(observed["year"], errors="coerce")
-    share = _series(observed, "remittances_received_pct_gdp").set_index(["origin", "year"])["value"]
-    gdp = _series(observed, "gdp_current_usd").set_index(["origin", "year"])["value"]
-    counts = _series(observed, "citizens_present_in_russia_fms")
+    share = origin_rows(observed, "remittances_received_pct_gdp").set_index(["origin", "year"])["value"]
+    gdp = origin_rows(observed, "gdp_current_usd").set_index(["origin", "year"])["value"]
+    counts = origin_rows(observed, "citizens_present_in_russia_fms")
     rows = []
     for origin in COUNTRY.values():
         for year, date in COUNT_DATES.items():

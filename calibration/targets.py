@@ -68,7 +68,15 @@ WEIGHTS = {
 BAND_LOW = 0.75  # lower edge of the citizens-present band, as a share of the count
 
 
-def _rows(observed: pd.DataFrame, indicator: str) -> pd.DataFrame:
+def read_observed(path: str | Path = OBSERVED) -> pd.DataFrame:
+    """The project's copy of the public figures, with ``year`` as a nullable integer."""
+    obs = pd.read_csv(path, dtype={"value": str, "year": str})
+    obs["year"] = pd.to_numeric(obs["year"], errors="coerce").astype("Int64")
+    return obs
+
+
+def origin_rows(observed: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """The rows of ``indicator`` for the three origins, with their ``origin`` code."""
     rows = observed[(observed["indicator"] == indicator) & observed["country"].isin(COUNTRY)]
     return rows.assign(origin=rows["country"].map(COUNTRY))
 
@@ -90,8 +98,7 @@ def _as_of(unit: str) -> str:
 
 def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
     """The target table, built from the project's copy of the public figures."""
-    obs = pd.read_csv(observed_path, dtype={"value": str, "year": str})
-    obs["year"] = pd.to_numeric(obs["year"], errors="coerce").astype("Int64")
+    obs = read_observed(observed_path)
     out: list[dict] = []
 
     def add(target, origin, date, value, unit, kind, stat, column, src, base_date="",
@@ -104,14 +111,14 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
         ))  # fmt: skip
 
     # 1. WDI remittances, % of GDP: the 2022-02 vintage only
-    for _, r in _rows(obs, "remittances_received_pct_gdp").iterrows():
+    for _, r in origin_rows(obs, "remittances_received_pct_gdp").iterrows():
         if 2010 <= int(r["year"]) <= 2016:
             add("remit_gdp_pct", r["origin"], str(r["year"]), r["value"], "% of GDP", "level",
                 "annual_mean", "remittances_gdp_pct", _source(r),
                 note="WDI vintage 2022-02 only; the 2025 vintage is never used")  # fmt: skip
 
     # 2. Russian counts of citizens present: point-in-time, a band up to the count
-    present = _rows(obs, "citizens_present_in_russia_fms").copy()
+    present = origin_rows(obs, "citizens_present_in_russia_fms").copy()
     present["as_of"] = present["unit"].map(_as_of)
     present["month"] = present["as_of"].str[:7]
     for _, r in present.iterrows():
@@ -136,7 +143,7 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
                 obs_date=f"{b['as_of']}..{e['as_of']}", note=what)  # fmt: skip
 
     # 4. CBR transfers Russia -> Tajikistan: a growth index (base 2011), not a level
-    cbr = _rows(obs, "cbr_transfers_russia_to_origin_annual")
+    cbr = origin_rows(obs, "cbr_transfers_russia_to_origin_annual")
     cbr = cbr[cbr["origin"] == "TJ"].set_index("year")
     base = float(cbr.loc[2011, "value"])
     for year, r in cbr.iterrows():
@@ -147,7 +154,7 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
                      "total remittances (all destinations) stand in for those from Russia")  # fmt: skip
 
     # 5. UN DESA stocks (foreign-born in Russia): a loose floor, TJ and UZ only
-    desa = _rows(obs, "un_desa_bilateral_migrant_stock")
+    desa = origin_rows(obs, "un_desa_bilateral_migrant_stock")
     desa = desa[(desa["partner"] == "Russia") & desa["origin"].isin(["TJ", "UZ"])]
     for _, r in desa.iterrows():
         if int(r["year"]) in (2010, 2015):
@@ -157,7 +164,7 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
 
     # 6. the 2014 re-entry ban figures (as of 2014-09-23)
     total = obs[obs["indicator"] == "reentry_ban_stock_all_foreigners"].iloc[0]
-    shares = _rows(obs, "reentry_ban_share").set_index("origin")
+    shares = origin_rows(obs, "reentry_ban_share").set_index("origin")
     for origin, kind in (("UZ", "level"), ("TJ", "upper")):
         r = shares.loc[origin]
         value = float(total["value"]) * float(r["value"]) / 100
@@ -167,7 +174,7 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
                  f"{float(total['value']):,.0f} banned foreigners")  # fmt: skip
 
     # 7. Tajik departures 2016: share of men, share to Kazakhstan
-    dep = _rows(obs, "labour_migrant_departures")
+    dep = origin_rows(obs, "labour_migrant_departures")
     dep = dep[dep["origin"] == "TJ"].set_index("partner")
     world = dep.loc["World"]
     women = float(re.search(r"incl\. ([\d,]+) women", world["unit"]).group(1).replace(",", ""))
@@ -198,7 +205,7 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
     )
 
     # 8. households receiving remittances (reported only: a survey month's transfer)
-    recv = _rows(obs, "share_households_receiving_remittances_month").iloc[0]
+    recv = origin_rows(obs, "share_households_receiving_remittances_month").iloc[0]
     add(
         "receiving_share",
         "TJ",
