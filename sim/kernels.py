@@ -197,6 +197,13 @@ def uniform(seed, step, household, member, stream):
 
 
 @inline_kernel
+def home_job_chance(row, returnee):
+    """Monthly chance of paid work at home; reintegration support raises it for a recent returnee."""
+    p_job = row[P_JOB_HOME]
+    return p_job + returnee * (row[REINTEGRATION] * (1.0 - p_job))
+
+
+@inline_kernel
 def utilities(row, skill, sex, age, loc, n_other_abroad, share_ru, share_kz, aware, returnee):
     """Utilities of home, Russia and Kazakhstan for one member.
 
@@ -226,10 +233,7 @@ def utilities(row, skill, sex, age, loc, n_other_abroad, share_ru, share_kz, awa
     """
     skill_factor = 0.8 + 0.4 * skill
     beta = row[BETA_INCOME]
-    p_job_home = row[P_JOB_HOME]
-    if returnee == 1:
-        p_job_home = p_job_home + row[REINTEGRATION] * (1.0 - p_job_home)
-    home = p_job_home * row[W_HOME_USD] + 10.0
+    home = home_job_chance(row, returnee) * row[W_HOME_USD] + 10.0
     u_home = beta * math.log(home)
 
     p_irr = row[P_IRREGULAR_RU] * (1.0 - row[EAEU])
@@ -353,16 +357,14 @@ def household_rule(
     new_flags = 0
     base = cell_base[i]
     p_revisit_home = row[P_REVISIT_HOME] * row[SEASON_DEPART]
-    p_job_home = row[P_JOB_HOME]
-    reintegration_gain = row[REINTEGRATION] * (1.0 - p_job_home)
     for m in range(nm):
         loc = m_loc[i, m]
         revisit_draw, job = draw_pair(key, m, S_REVISIT)
         if loc == HOME and revisit_draw >= p_revisit_home and m_ban_until[i, m] <= step:
             # the common case (about 70% of members): at home, free to leave, not
-            # reconsidering; only employment changes. Same arithmetic as the full path.
-            recent = step - m_returned[i, m] < row[RETURNEE_MONTHS]
-            income += row[W_HOME_USD] * (job < p_job_home + recent * reintegration_gain)
+            # reconsidering; only employment changes, as in the full path below.
+            recent = 1 if step - m_returned[i, m] < row[RETURNEE_MONTHS] else 0
+            income += row[W_HOME_USD] * (job < home_job_chance(row, recent))
             continue
         cell = base + m_sex[i, m]
         banned = m_ban_until[i, m] > step
@@ -487,10 +489,7 @@ def household_rule(
                 remit_cents += cents
                 acc[cell, REMIT_CENTS] += cents
         else:
-            p_job = row[P_JOB_HOME]
-            if returnee == 1:
-                p_job = p_job + row[REINTEGRATION] * (1.0 - p_job)
-            employed = job < p_job
+            employed = job < home_job_chance(row, returnee)
             income += row[W_HOME_USD] * employed  # branch-free: the draw is unpredictable
             if returnee == 1 and banned and not employed and degree > 0:
                 if contacts[i, 2] < row[VULNERABLE_SHARE] * degree:
