@@ -53,8 +53,9 @@ PRIORS: dict[str, tuple[float, float]] = {
 RESUME_KEYS = ("setup", "fit_until", "seed", "population", "priors", "kernel_scaling", "targets_sha")
 # Width of the multivariate normal proposal kernel, as a multiple of pyabc's default
 # (Silverman's rule). With the default (1) the importance weights degenerated: effective
-# sample sizes of 5-11 of 60 particles, 2.8 of 80 by the 12th generation. At 2 they stayed
-# at 10-40 of 60 with epsilon falling as fast (docs/calibration.md, "Method").
+# sample sizes of 5-16 of 60 particles, 2.8 of 80 by the 12th generation. At 2 they stayed
+# at 10-40 of 60 and epsilon fell further, for about a third more simulations
+# (docs/calibration.md, "The proposal kernel").
 KERNEL_SCALING = 2.0
 
 

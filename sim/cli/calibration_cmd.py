@@ -56,7 +56,7 @@ def calibrate(
     scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
     seed: int = typer.Option(0, help="Root seed (recorded in settings.json)."),
     kernel_scaling: float = typer.Option(
-        2.0, help="Width of the proposal kernel, times pyabc's default (Silverman's rule)."
+        None, help="Width of the proposal kernel, times pyabc's default (Silverman's rule) [default: 2]."
     ),  # fmt: skip
     convergence: bool = typer.Option(
         False, "--convergence", help="Also compare indicators at --households against --reference-households."
@@ -80,8 +80,9 @@ def calibrate(
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("ABC").setLevel(logging.INFO)
     settings = CalibrationSettings(setup=setup, fit_until=fit_until, seed=seed, population=population,
-                                   generations=generations, max_simulations=budget,
-                                   kernel_scaling=kernel_scaling)  # fmt: skip
+                                   generations=generations, max_simulations=budget)  # fmt: skip
+    if kernel_scaling is not None:
+        settings.kernel_scaling = kernel_scaling
     summary = run_calibration(out, settings, workers=workers, scheduler=scheduler, progress=typer.echo)
     for t, (eps, samples) in enumerate(zip(summary["epsilons"], summary["samples_per_generation"],
                                            strict=True)):  # fmt: skip
