@@ -18,6 +18,7 @@ of citizens present per origin.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -122,8 +123,6 @@ PREDICTIVE_COLUMNS = ("id", "q05", "q50", "q95")
 
 def read_predictive(path) -> pd.DataFrame:
     """A calibration's ``predictive.csv``: weighted 5/50/95% quantiles of every target, by id."""
-    from pathlib import Path
-
     path = Path(path)
     if not path.is_file():
         raise InputError(f"--predictive {path}: no such file; allowed: a calibration run's predictive.csv")
