@@ -7,16 +7,16 @@ from pathlib import Path
 import pandas as pd
 
 from sim import data
-from sim.data import ORIGIN_NAMES, ORIGINS
+from sim.data import ORIGINS
 
 COLOURS = {"TJ": "#1b9e77", "KG": "#d95f02", "UZ": "#7570b3"}
 
 
 def observed_remittances_pct() -> pd.DataFrame:
-    """WDI remittances received, % of GDP (2022-02 vintage), long format."""
+    """WDI remittances received, % of GDP (the 2025 vintage the model uses), long format."""
     rows = []
     for code in ORIGINS:
-        for year, value in data.series("remittances_received_pct_gdp", ORIGIN_NAMES[code]).items():
+        for year, value in data.wdi("bx_trf_pwkr_dt_gd_zs", code).items():
             rows.append((code, year, value))
     return pd.DataFrame(rows, columns=["origin", "year", "value"])
 
@@ -31,7 +31,24 @@ def observed_present_in_russia() -> pd.DataFrame:
         if code in ORIGINS:
             date = pd.Timestamp(unit.split("as of ")[1][:10])
             rows.append((code, date, float(value)))
+    recent = pd.read_csv(data.RECENT_DIR / "migrant_counts_flows_2016_2021.csv")
+    recent = recent[recent["measure"].str.startswith("present_in_RU")]
+    for period, code, value in zip(recent["period"], recent["origin"], recent["value"], strict=True):
+        date = pd.Timestamp(period if len(str(period)) > 4 else f"{period}-07-01")
+        rows.append((code, date, float(value)))
     return pd.DataFrame(rows, columns=["origin", "date", "value"])
+
+
+def mark_projection(axis, history_end: pd.Timestamp, label: str, yearly: bool) -> None:
+    """Shade the months after the data end and say what the lines there are."""
+    start = history_end.year + 1 if yearly else history_end
+    low, high = axis.get_xlim()
+    if (start if yearly else start.toordinal()) >= high:
+        return
+    axis.axvspan(start - (0.5 if yearly else pd.Timedelta(0)), high if yearly else axis.get_xlim()[1],
+                 color="0.92", zorder=0)  # fmt: skip
+    axis.set_xlim(low, high)
+    axis.text(0.99, 0.02, label, transform=axis.transAxes, ha="right", va="bottom", fontsize=7, color="0.3")
 
 
 def _figure():
@@ -43,14 +60,16 @@ def _figure():
     return plt
 
 
-def run_chart(frame: pd.DataFrame, path: Path, title: str) -> Path:
+def run_chart(frame: pd.DataFrame, path: Path, title: str, history_end: pd.Timestamp | None = None,
+              driver_path: str = "central") -> Path:  # fmt: skip
     """Remittances (% of GDP, annual) and migrants in Russia (monthly) per origin,
-    simulated lines against observed points."""
+    simulated lines against observed points; months after ``history_end`` are
+    shaded and labelled as given the driver path."""
     plt = _figure()
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5), constrained_layout=True)
-    yearly = frame.assign(year=frame["date"].dt.year).groupby(["origin", "year"])[
-        "remittances_gdp_pct"
-    ].mean()
+    yearly = (
+        frame.assign(year=frame["date"].dt.year).groupby(["origin", "year"])["remittances_gdp_pct"].mean()
+    )
     obs_pct = observed_remittances_pct()
     obs_stock = observed_present_in_russia()
     for code in ORIGINS:
@@ -65,7 +84,11 @@ def run_chart(frame: pd.DataFrame, path: Path, title: str) -> Path:
         right.plot(sim_rows["date"], sim_rows["migrants_ru"] / 1e6, color=colour, label=code)
         obs = obs_stock[obs_stock["origin"] == code]
         right.scatter(obs["date"], obs["value"] / 1e6, color=colour, marker="D", s=22)
-    left.set_title("Remittances received, % of GDP (annual)")
+    if history_end is not None:
+        label = f"after {history_end:%Y-%m}: given the {driver_path} driver path"
+        mark_projection(left, history_end, label, yearly=True)
+        mark_projection(right, history_end, label, yearly=False)
+    left.set_title("Remittances received, % of GDP (annual; points: WDI 2025 vintage)")
     left.set_xlabel("year")
     left.legend(fontsize=7, ncol=2)
     right.set_title("Migrants in Russia, millions (points: citizens present, FMS)")

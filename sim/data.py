@@ -19,6 +19,13 @@ from sim.errors import InputError
 DATA_DIR = Path(__file__).with_name("data")
 OBSERVED_CSV = DATA_DIR / "observed.csv"
 ANCHORS_CSV = DATA_DIR / "driver_anchors.csv"
+RECENT_DIR = DATA_DIR / "recent"
+WDI_CSV = RECENT_DIR / "wdi_2025_vintage.csv"
+RUB_MONTHLY_CSV = RECENT_DIR / "rub_usd_monthly_2016_2023.csv"
+ROSSTAT_MONTHLY_CSV = RECENT_DIR / "russia_labour_market_monthly_2008_2017.csv"
+RUSSIA_DRIVERS_CSV = RECENT_DIR / "russia_drivers_2016_2025.csv"
+WDI_VINTAGE = "WDI 2025 vintage (open-numbers ddf--world_bank--world_development_indicators@0f0d096)"
+ISO3 = {"TJ": "tjk", "KG": "kgz", "UZ": "uzb", "RU": "rus", "KZ": "kaz"}
 
 ORIGINS = ("TJ", "KG", "UZ")
 ORIGIN_NAMES = {"TJ": "Tajikistan", "KG": "Kyrgyzstan", "UZ": "Uzbekistan"}
@@ -74,9 +81,69 @@ def series(indicator: str, country: str, partner: str | None = None) -> dict[int
     return out
 
 
+@functools.cache
+def _wdi_frame() -> pd.DataFrame:
+    frame = _read_csv(WDI_CSV)
+    frame["year"] = frame["year"].astype(int)
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return frame.dropna(subset=["value"])
+
+
+def wdi(code: str, country: str) -> dict[int, float]:
+    """A yearly series ``{year: value}`` of the one WDI vintage the model uses.
+
+    Parameters
+    ----------
+    code : str
+        The WDI indicator in the file's spelling, e.g. ``"ny_gdp_mktp_cd"``
+        (GDP, current USD), ``"pa_nus_fcrf"`` (official exchange rate, LCU per
+        USD), ``"bx_trf_pwkr_cd_dt"`` (personal remittances received, USD).
+    country : str
+        Origin or destination code (``TJ``, ``KG``, ``UZ``, ``RU``, ``KZ``).
+    """
+    frame = _wdi_frame()
+    rows = frame[(frame["indicator_code"] == code) & (frame["economy"] == ISO3[country])]
+    if rows.empty:
+        raise InputError(f"{WDI_CSV}: no rows for indicator_code {code!r}, economy {ISO3[country]!r}")
+    return dict(zip(rows["year"], rows["value"], strict=True))
+
+
+@functools.cache
+def rub_per_usd_monthly() -> dict[int, float]:
+    """Monthly average roubles per dollar ``{month number: value}``, 2008-02 to 2023-12.
+
+    2016-2023: means of the Central Bank's official daily rates. 2008-2015:
+    the mean of the end-of-month rates of the month and the month before
+    (Rosstat's short-term indicators), the nearest the shipped data come to a
+    monthly average.
+    """
+    out: dict[int, float] = {}
+    eop = _read_csv(ROSSTAT_MONTHLY_CSV).dropna(subset=["RUR_USD_eop"])
+    months = [int(d[:4]) * 12 + int(d[5:7]) - 1 for d in eop["date"]]
+    values = eop["RUR_USD_eop"].astype(float).to_list()
+    for k in range(1, len(months)):
+        if months[k] < 2016 * 12:
+            out[months[k]] = 0.5 * (values[k] + values[k - 1])
+    cbr = _read_csv(RUB_MONTHLY_CSV)
+    for text, value in zip(cbr["month"], cbr["rub_per_usd_mean_of_official_daily"], strict=True):
+        out[int(text[:4]) * 12 + int(text[5:7]) - 1] = float(value)
+    return out
+
+
+def rub_per_usd_annual_after_monthly() -> dict[int, float]:
+    """Annual average roubles per dollar for the years after the monthly series (2024-2025)."""
+    out = {year: value for year, value in wdi("pa_nus_fcrf", "RU").items() if year >= 2024}
+    rows = _read_csv(RUSSIA_DRIVERS_CSV)
+    for period, value in zip(rows["period"], rows["indicator"] + "|" + rows["value"], strict=True):
+        name, number = value.split("|")
+        if name == "rub_per_usd_annual_avg" and str(period).isdigit():
+            out.setdefault(int(period), float(number))
+    return out
+
+
 def vintage() -> str:
     """Identity of the data shipped: WDI vintage and a digest of the files."""
     digest = hashlib.sha256()
-    for path in (OBSERVED_CSV, ANCHORS_CSV):
+    for path in (OBSERVED_CSV, ANCHORS_CSV, *sorted(RECENT_DIR.glob("*.csv"))):
         digest.update(path.read_bytes())
-    return f"WDI 2022-02-15; data sha256 {digest.hexdigest()[:12]}"
+    return f"{WDI_VINTAGE}; data sha256 {digest.hexdigest()[:12]}"

@@ -69,6 +69,7 @@ def build_frame(
     gdp_usd: np.ndarray,
     dates: pd.DatetimeIndex,
     by: tuple[str, ...] = (),
+    recorded_share: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The monthly results table.
 
@@ -83,6 +84,11 @@ def build_frame(
         First day of each month.
     by : tuple of str
         Extra keys from ``("region", "sex")``.
+    recorded_share : ndarray(float64, (n_months, 3)), optional
+        Share of the remittances sent that the official statistics record
+        (measurement, not behaviour: ``remittances_usd`` and
+        ``remittances_gdp_pct`` are as recorded; household income counts
+        all that was sent). Default 1.
     """
     from sim.data import ORIGINS
 
@@ -99,6 +105,8 @@ def build_frame(
     for name, counter in PERSON_COLUMNS.items():
         out[name] = (grouped[:, :, counter] * w).ravel()
     remit = grouped[:, :, k.REMIT_CENTS] / 100.0 * w
+    if recorded_share is not None:
+        remit = remit * recorded_share[:, origin_index]
     out["remittances_usd"] = remit.ravel()
     out["remittances_gdp_pct"] = (remit * 12.0 / gdp * 100.0).ravel()
     persons = grouped[:, :, k.PERSONS].astype(float)

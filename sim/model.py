@@ -128,9 +128,7 @@ class MigrationModel(mesa.Model):
         net = build_network(self.population.region, self.population.origin, self.network_spec,
                             self.seed_value)  # fmt: skip
         self.timings["network_s"] = time.perf_counter() - clock
-        self.state = HouseholdState.initial(
-            self.population, net, self.params.initial_aware, self.seed_value
-        )
+        self.state = HouseholdState.initial(self.population, net, self.params.initial_aware, self.seed_value)
         self.timeline = compile_timeline(resolved, self.params)
         self.regions = regions()
         self._origin_of_cell = np.repeat(self.regions["origin"].map(ORIGINS.index).to_numpy(), 2)
@@ -222,6 +220,7 @@ class MigrationModel(mesa.Model):
             regions=self.regions,
             weights=self.weights[:done],
             gdp_usd=self.timeline.drivers.gdp_usd[:done],
+            recorded_share=self.timeline.recorded_share[:done],
             dates=month_dates(self.timeline.start, done),
             metadata=self.provenance(),
         )

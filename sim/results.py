@@ -31,6 +31,7 @@ class Results:
     gdp_usd: np.ndarray
     dates: pd.DatetimeIndex
     metadata: dict = field(default_factory=dict)
+    recorded_share: np.ndarray | None = None  # (n_months, 3): remittances the statistics record
     _frame: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -45,7 +46,9 @@ class Results:
         unknown = [key for key in by if key not in KEYS]
         if unknown:
             raise InputError(f"--by {unknown[0]!r}; allowed: {', '.join(KEYS)}")
-        frame = build_frame(self.cells, self.regions, self.weights, self.gdp_usd, self.dates, by)
+        frame = build_frame(
+            self.cells, self.regions, self.weights, self.gdp_usd, self.dates, by, self.recorded_share
+        )
         return annual(frame) if annual_totals else frame
 
     def write(self, path: str | Path, by: tuple[str, ...] = (), annual_totals: bool = False) -> Path:

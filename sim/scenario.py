@@ -17,37 +17,17 @@ from sim.data import ORIGINS
 from sim.errors import InputError
 from sim.months import format_month, parse_month
 from sim.params import Parameters, check_value
+from sim.registry import DRIVER_SPECS, EVENT_TYPES
 
-DRIVER_VARIABLES = {
-    "rub_per_usd": False,
-    "kzt_per_usd": False,
-    "wage_ru_rub": False,
-    "wage_kz_kzt": False,
-    "patent_fee_rub": False,
-    "kz_permit_fee_kzt": False,
-    "wage_home_usd": True,  # True: per origin, takes an optional `country`
-    "gdp_usd": True,
-    "population": True,
-}
+DRIVER_VARIABLES = {name: spec.per_origin for name, spec in DRIVER_SPECS.items()}
 DESTINATIONS = ("RU", "KZ")
+DRIVER_PATHS = ("low", "central", "high")
 
 # event type -> {key: kind}; kinds: month, month?, origin, dest, share, bool, factor
-EVENT_KEYS: dict[str, dict[str, str]] = {
-    "ban_law": {"date": "month"},
-    "eaeu_accession": {"country": "origin", "date": "month"},
-    "amnesty": {"country": "origins", "date": "month", "share": "share"},
-    "border_closure": {"destination": "dest", "from": "month", "until": "month?"},
-    "kz_permits": {"from": "month", "until": "month?", "available": "bool?", "fee_multiplier": "factor?"},
-    "information_campaign": {"country": "origins", "from": "month", "until": "month?",
-                             "intensity": "share"},
-    "transfer_cost": {"corridor": "dests", "from": "month", "until": "month?", "value": "cost?",
-                      "multiply": "factor?"},
-    "reintegration": {"country": "origins", "from": "month", "until": "month?",
-                      "coverage": "share"},
-}  # fmt: skip
+EVENT_KEYS: dict[str, dict[str, str]] = {name: spec.keys for name, spec in EVENT_TYPES.items()}
 SCENARIO_KEYS = {"name", "title", "description", "question", "extends", "start", "end",
-                 "spinup_months", "posterior"}  # fmt: skip
-TOP_KEYS = {"scenario", "behaviour", "policy", "drivers", "events"}
+                 "spinup_months", "posterior", "driver_path"}  # fmt: skip
+TOP_KEYS = {"scenario", "behaviour", "measurement", "policy", "drivers", "events"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +41,7 @@ class DriverChange:
     value: float | None = None
     multiply: float | None = None
     growth_pct_per_year: float | None = None
+    path: str | None = None  # a driver path (low / central / high) or None: always
 
 
 @dataclass(frozen=True)
@@ -88,6 +69,7 @@ class Scenario:
     events: tuple[Event, ...] = ()
     lineage: tuple[str, ...] = ()
     source: str = ""
+    driver_path: str = "central"
     overrides: dict = field(default_factory=dict, compare=False, hash=False)
 
     def describe(self) -> dict:
@@ -99,6 +81,7 @@ class Scenario:
             "start": format_month(self.start),
             "end": format_month(self.end),
             "spinup_months": self.spinup_months,
+            "driver_path": self.driver_path,
             "parameters": dict(self.parameters),
             "drivers": [vars(d) for d in self.drivers],
             "events": [{"type": e.type, **dict(e.fields)} for e in self.events],
@@ -114,6 +97,14 @@ class Scenario:
                 f"{format_month(self.start)} to {format_month(self.end)}"
             )
         return replace(self, end=end)
+
+    def with_driver_path(self, path: str) -> Scenario:
+        """The same scenario on another driver path after the data end."""
+        from dataclasses import replace
+
+        if path not in DRIVER_PATHS:
+            raise InputError(f"--driver-path {path!r}; allowed: {', '.join(DRIVER_PATHS)}")
+        return replace(self, driver_path=path)
 
 
 def _check_keys(table: dict, allowed: set[str], where: str) -> None:
@@ -183,13 +174,11 @@ def _parse_driver(raw: Any, where: str) -> DriverChange:
     if not isinstance(raw, dict):
         raise InputError(f"{where}: a driver change must be a table")
     allowed = {"variable", "country", "from", "until", "value", "multiply",
-               "growth_pct_per_year", "note"}  # fmt: skip
+               "growth_pct_per_year", "path", "note"}  # fmt: skip
     _check_keys(raw, allowed, where)
     variable = raw.get("variable")
     if variable not in DRIVER_VARIABLES:
-        raise InputError(
-            f"{where}.variable: {variable!r} unknown; allowed: {', '.join(DRIVER_VARIABLES)}"
-        )
+        raise InputError(f"{where}.variable: {variable!r} unknown; allowed: {', '.join(DRIVER_VARIABLES)}")
     country = raw.get("country")
     if country is not None and (not DRIVER_VARIABLES[variable] or country not in ORIGINS):
         allowed_c = ", ".join(ORIGINS) if DRIVER_VARIABLES[variable] else "none"
@@ -198,6 +187,13 @@ def _parse_driver(raw: Any, where: str) -> DriverChange:
         raise InputError(f"{where}: a driver change needs 'from' (YYYY-MM)")
     start = parse_month(raw["from"], f"{where}.from")
     until = parse_month(raw["until"], f"{where}.until") if "until" in raw else None
+    if start < 1900 * 12:
+        raise InputError(f"{where}.from: {raw['from']!r} is before 1900; allowed YYYY-MM from 1900-01")
+    if until is not None and until < start:
+        raise InputError(f"{where}.until: before its 'from' month")
+    path = raw.get("path")
+    if path is not None and path not in DRIVER_PATHS:
+        raise InputError(f"{where}.path: {path!r}; allowed: {', '.join(DRIVER_PATHS)}")
     ops = [k for k in ("value", "multiply", "growth_pct_per_year") if k in raw]
     if len(ops) != 1:
         raise InputError(f"{where}: give exactly one of value, multiply, growth_pct_per_year")
@@ -209,7 +205,7 @@ def _parse_driver(raw: Any, where: str) -> DriverChange:
     low, high = limits[op]
     if not low <= number <= high or (op != "growth_pct_per_year" and number <= 0):
         raise InputError(f"{where}.{op}: {number} out of range; allowed ({low}, {high}]")
-    return DriverChange(variable, country, start, until, **{op: float(number)})
+    return DriverChange(variable, country, start, until, **{op: float(number)}, path=path)
 
 
 def read_toml(path: Path, kind: str = "scenario file") -> dict:
@@ -264,20 +260,21 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
         raise InputError(f"{where} spinup_months: {spinup!r}; allowed integer in [0, 240]")
 
     values = dict(parent.parameters) if parent else {}
-    for group in ("behaviour", "policy"):
+    for group in ("behaviour", "measurement", "policy"):
         table = raw.get(group, {})
         if not isinstance(table, dict):
             raise InputError(f"{path}: [{group}] must be a table")
         for key, value in table.items():
             values[key] = check_value(key, value, f"{path}: [{group}]")
+    driver_path = head.get("driver_path", parent.driver_path if parent else "central")
+    if driver_path not in DRIVER_PATHS:
+        raise InputError(f"{where} driver_path: {driver_path!r}; allowed: {', '.join(DRIVER_PATHS)}")
     drivers_raw = raw.get("drivers", [])
     events_raw = raw.get("events", [])
     if not isinstance(drivers_raw, list) or not isinstance(events_raw, list):
         raise InputError(f"{path}: use [[drivers]] and [[events]] (arrays of tables)")
     drivers = tuple(_parse_driver(d, f"{path}: drivers[{k}]") for k, d in enumerate(drivers_raw))
-    events = tuple(
-        _parse_event(e, f"{path}: events[{k}]", start) for k, e in enumerate(events_raw)
-    )
+    events = tuple(_parse_event(e, f"{path}: events[{k}]", start) for k, e in enumerate(events_raw))
     return Scenario(
         name=name,
         title=str(head.get("title", name)),
@@ -289,4 +286,5 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
         events=(parent.events if parent else ()) + events,
         lineage=(parent.lineage if parent else ()) + (str(path),),
         source=str(path),
+        driver_path=driver_path,
     )

@@ -29,6 +29,7 @@ class Timeline:
     start: int  # first month of the horizon
     n_months: int  # months in the horizon
     spinup_months: int
+    recorded_share: np.ndarray  # float64 (n_months, 3): share of remittances the statistics record
 
     @property
     def n_steps(self) -> int:
@@ -54,8 +55,10 @@ def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[
         "ban_law": np.zeros(n, bool),
         "eaeu": np.zeros((n, 3)),
         "amnesty": np.zeros((n, 3)),
-        "closed_ru": np.zeros(n),
-        "closed_kz": np.zeros(n),
+        "closed_ru": np.zeros((n, 3)),
+        "closed_kz": np.zeros((n, 3)),
+        "moratorium": np.zeros(n, bool),
+        "hazard_multiplier": np.ones((n, 3)),
         "kz_legal": np.zeros(n),
         "kz_fee_multiplier": np.ones(n),
         "campaign": np.zeros((n, 3)),
@@ -76,7 +79,14 @@ def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[
                 for o in _origins(event.get("country")):
                     out["amnesty"][t, o] = 1 - (1 - out["amnesty"][t, o]) * (1 - event.get("share"))
             elif kind == "border_closure":
-                out["closed_ru" if event.get("destination") == "RU" else "closed_kz"][t] = 1.0
+                key = "closed_ru" if event.get("destination") == "RU" else "closed_kz"
+                for o in _origins(event.get("country", "all")):
+                    out[key][t, o] = 1.0
+            elif kind == "removal_moratorium":
+                out["moratorium"][t] = True
+            elif kind in ("enforcement", "entry_regime"):
+                for o in _origins(event.get("country")):
+                    out["hazard_multiplier"][t, o] *= event.get("hazard_multiplier")
             elif kind == "kz_permits":
                 out["kz_legal"][t] = 1.0 if event.get("available", True) else 0.0
                 out["kz_fee_multiplier"][t] = event.get("fee_multiplier", 1.0)
@@ -84,8 +94,10 @@ def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[
                 for o in _origins(event.get("country")):
                     out["campaign"][t, o] = max(out["campaign"][t, o], event.get("intensity"))
             elif kind == "transfer_cost":
-                keys = ("cost_ru", "cost_kz") if event.get("corridor") == "all" else (
-                    f"cost_{event.get('corridor').lower()}",
+                keys = (
+                    ("cost_ru", "cost_kz")
+                    if event.get("corridor") == "all"
+                    else (f"cost_{event.get('corridor').lower()}",)
                 )
                 for key in keys:
                     if event.get("value") is not None:
@@ -113,6 +125,31 @@ def remittance_smoothing(wage_usd: np.ndarray, elasticity: float, months: int = 
     return (previous / wage_usd[:, None]).mean(axis=1) ** elasticity
 
 
+REFERENCE_UNEMPLOYMENT_PCT = 5.5  # Russia 2012-2013: the rate at which p_job_ru is stated
+
+
+def labour_demand_index(unemployment_pct: np.ndarray) -> np.ndarray:
+    """Russian labour demand: ``log(5.5 / unemployment rate)``; 0 in 2012-2013, above 0 when tighter.
+
+    Fixed before any fitting: the unemployment rate is the one Rosstat series
+    that reaches 2025 (construction volumes stop in 2017).
+    """
+    return np.log(REFERENCE_UNEMPLOYMENT_PCT / unemployment_pct)
+
+
+def russian_job_chance(unemployment_pct: np.ndarray, p_job: float, elasticity: float) -> np.ndarray:
+    """Monthly chance a migrant in Russia has work, moved by labour demand on the logit scale.
+
+    ``logit(p) = logit(p_job) + elasticity * labour_demand_index``: equal to
+    ``p_job`` at 5.5% unemployment, bounded in (0, 1) however tight the market.
+    """
+    if elasticity == 0.0 or p_job <= 0.0 or p_job >= 1.0:
+        return np.full(np.shape(unemployment_pct), float(p_job))
+    p = p_job
+    logit = np.log(p / (1 - p)) + elasticity * labour_demand_index(unemployment_pct)
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
 def _season(calendar_month: np.ndarray, peak: int, amplitude: float) -> np.ndarray:
     return 1.0 + amplitude * np.cos(2 * np.pi * (calendar_month - peak) / 12.0)
 
@@ -121,7 +158,7 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     """Build the month table of a scenario (with ``params`` replacing its own)."""
     params = params if params is not None else scenario.parameters
     n_months = scenario.end - scenario.start + 1
-    drivers = apply_changes(base_drivers(scenario.start, n_months), scenario.drivers)
+    drivers = apply_changes(base_drivers(scenario.start, n_months), scenario.drivers, scenario.driver_path)
     months = np.arange(scenario.start, scenario.end + 1)
     policy = _policy(scenario, months, params)
     p = params
@@ -129,7 +166,10 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     table = np.zeros((n_months, 3, k.N_COLUMNS))
     rub = drivers.rub_per_usd * p.rub_per_usd_multiplier
     eaeu = policy["eaeu"]
-    table[:, :, k.W_RU_USD] = (drivers.wage_ru_rub * p.wage_ru_multiplier / rub)[:, None]
+    # legal EAEU workers reach better-paid formal jobs: the origin's Russian wage rises while a member
+    table[:, :, k.W_RU_USD] = (drivers.wage_ru_rub * p.wage_ru_multiplier / rub)[:, None] * (
+        1.0 + p.eaeu_wage_premium * eaeu
+    )
     table[:, :, k.W_KZ_USD] = (drivers.wage_kz_kzt * p.wage_kz_multiplier / drivers.kzt_per_usd)[:, None]
     table[:, :, k.W_HOME_USD] = drivers.wage_home_usd * p.wage_home_multiplier
     table[:, :, k.FEE_RU_USD] = (drivers.patent_fee_rub / rub)[:, None] * (1 - eaeu)
@@ -138,12 +178,13 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     table[:, :, k.KZ_LEGAL] = np.maximum(policy["kz_legal"][:, None], eaeu)
     table[:, :, k.EAEU] = eaeu
     law = policy["ban_law"][:, None]
-    hazard = np.where(law, p.hazard_ru_after_law, p.hazard_ru_before_law)
-    # while the Russian border is closed, removals are suspended (Decree 274 of April 2020)
-    table[:, :, k.HAZARD_RU] = np.where(policy["closed_ru"][:, None] > 0.5, 0.0, hazard)
+    hazard = np.where(law, p.hazard_ru_after_law, p.hazard_ru_before_law) * policy["hazard_multiplier"]
+    # no removals while the Russian border is closed or a decree freezes stays (Decrees 274, 364)
+    frozen = (policy["closed_ru"] > 0.5) | policy["moratorium"][:, None]
+    table[:, :, k.HAZARD_RU] = np.where(frozen, 0.0, np.minimum(hazard, 1.0))
     table[:, :, k.BAN_MONTHS] = np.where(law, p.ban_months_after_law, p.ban_months_before_law)
-    table[:, :, k.CLOSED_RU] = policy["closed_ru"][:, None]
-    table[:, :, k.CLOSED_KZ] = policy["closed_kz"][:, None]
+    table[:, :, k.CLOSED_RU] = policy["closed_ru"]
+    table[:, :, k.CLOSED_KZ] = policy["closed_kz"]
     table[:, :, k.AMNESTY] = policy["amnesty"]
     table[:, :, k.CAMPAIGN] = policy["campaign"]
     table[:, :, k.COST_RU] = policy["cost_ru"][:, None]
@@ -163,7 +204,7 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
         k.BETA_INCOME: p.beta_income, k.BETA_NETWORK: p.beta_network,
         k.EXTRA_MEMBER: p.extra_member, k.FEMALE_SHIFT: p.female_shift,
         k.AGE_SHIFT_MID: p.age_shift_mid, k.AGE_SHIFT_OLD: p.age_shift_old,
-        k.P_JOB_RU: p.p_job_ru, k.P_JOB_KZ: p.p_job_kz, k.WAGE_RATIO: p.wage_ratio,
+        k.P_JOB_KZ: p.p_job_kz, k.WAGE_RATIO: p.wage_ratio,
         k.IRREGULAR_PENALTY: p.irregular_penalty, k.P_IRREGULAR_RU: p.p_irregular_ru,
         k.HAZARD_KZ: p.hazard_kz, k.MOVE_COST_RU: p.move_cost_ru_usd,
         k.MOVE_COST_KZ: p.move_cost_kz_usd, k.STAY_MONTHS: p.stay_months,
@@ -176,6 +217,9 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     }  # fmt: skip
     for column, value in constants.items():
         table[:, :, column] = value
+    table[:, :, k.P_JOB_RU] = russian_job_chance(
+        drivers.unemployment_ru_pct, p.p_job_ru, p.demand_elasticity
+    )[:, None]
 
     spin = scenario.spinup_months
     rows = np.concatenate([np.repeat(table[:1], spin, axis=0), table], axis=0)
@@ -187,4 +231,25 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     rows[:, :, k.SEASON_DEPART] = depart[:, None]
     rows[:, :, k.SEASON_RETURN] = back[:, None]
     rows[:, :, k.STEP_IN_YEAR] = calendar[:, None]
-    return Timeline(np.ascontiguousarray(rows), drivers, scenario.start, n_months, spin)
+    return Timeline(
+        np.ascontiguousarray(rows), drivers, scenario.start, n_months, spin, recorded_share(months, p)
+    )
+
+
+UZ_UNIFICATION = 2017 * 12 + 8  # 5 Sep 2017: the Uzbek som unified at about 8,100 per dollar
+
+
+def recorded_share(months: np.ndarray, params: Parameters) -> np.ndarray:
+    """Share of the remittances sent that the official series record, per month and origin.
+
+    Measurement, not behaviour: before the Uzbek exchange-rate unification
+    (September 2017) foreign-currency sales to citizens were banned and the
+    official rate was about half the market rate, so Uzbek migrants had
+    reason to carry cash and use informal channels, and Uzbekistan published
+    no remittance data of its own (sim/data/recent/sources_2008_2021.md,
+    Table 6). ``uz_recorded_share`` is the share recorded before the
+    unification; 1 afterwards and for the other origins.
+    """
+    out = np.ones((len(months), 3))
+    out[months < UZ_UNIFICATION, ORIGINS.index("UZ")] = params.uz_recorded_share
+    return out

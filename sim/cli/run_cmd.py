@@ -53,9 +53,11 @@ def summary_lines(frame) -> list[str]:
     """A short table: key indicators by origin, first, middle and last year."""
     years = sorted(frame["date"].dt.year.unique())
     picks = sorted({years[0], years[len(years) // 2], years[-1]})
-    yearly = frame.assign(year=frame["date"].dt.year).groupby(["origin", "year"], sort=False)[
-        list(KEY_COLUMNS)
-    ].mean()
+    yearly = (
+        frame.assign(year=frame["date"].dt.year)
+        .groupby(["origin", "year"], sort=False)[list(KEY_COLUMNS)]
+        .mean()
+    )
     header = f"{'origin':6} {'year':>4} {'migrants_ru':>12} {'migrants_kz':>12} {'banned':>10} "
     header += f"{'remit_%GDP':>10} {'poverty':>8}"
     lines = [header]
@@ -79,18 +81,32 @@ def run(
     by: str = typer.Option(None, help="Extra keys: region, sex (comma-separated)."),
     annual: bool = typer.Option(False, "--annual", help="Yearly aggregates."),
     out: Path = typer.Option(None, help="Output .parquet or .csv (default results/NAME.parquet)."),
+    driver_path: str = typer.Option(
+        None,
+        "--driver-path",
+        help="Drivers after the data end: low, central or high (default: the scenario's).",
+    ),
 ) -> None:
-    """Run a scenario; write the results table and a PNG chart beside it."""
+    """Run a scenario; write the results table and a PNG chart beside it.
+
+    Results after the end of the observed drivers (2025-12) are given the
+    chosen driver path, not forecasts of it.
+    """
+    import pandas as pd
+
     from sim.api import run as run_scenario
     from sim.charts import run_chart
+    from sim.drivers import history_end
     from sim.model import resolve_scenario
-    from sim.months import parse_month
+    from sim.months import format_month, parse_month
     from sim.results import check_output_path
 
     keys = parse_by(by)
     resolved = resolve_scenario(scenario)
     if until is not None:
         resolved = resolved.with_end(parse_month(until, "--until"))
+    if driver_path is not None:
+        resolved = resolved.with_driver_path(driver_path)
     if households < 3:
         raise InputError(f"--households {households}; allowed: an integer >= 3")
     out = out or default_out(scenario)
@@ -105,9 +121,14 @@ def run(
     finally:
         progress.close()
     results.write(out, by=keys, annual_totals=annual)
-    chart = run_chart(results.frame, out.with_suffix(".png"), resolved.title)
+    end = history_end()
+    chart = run_chart(results.frame, out.with_suffix(".png"), resolved.title,
+                      pd.Timestamp(format_month(end) + "-01"), resolved.driver_path)  # fmt: skip
     for line in summary_lines(results.frame):
         typer.echo(line)
+    if resolved.end > end:
+        typer.echo(f"history through {format_month(end)}; later years are given the "
+                   f"{resolved.driver_path} driver path (docs/model.md)")  # fmt: skip
     typer.echo(f"wrote {out} and {chart}")
 
 
