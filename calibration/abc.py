@@ -34,21 +34,13 @@ from calibration.distance import TargetDistance, distance
 from calibration.runner import RunSetup, run_targets, seed_for
 from calibration.targets import DEFAULT_FIT_UNTIL, horizon, in_fit, load_targets
 from sim.errors import InputError
+from sim.params import PRIORS as PARAM_PRIORS
 from sim.results import atomic_write
 
 log = logging.getLogger(__name__)
 
-# name -> (low, high): uniform priors; the defaults of sim/params.py lie inside
-PRIORS: dict[str, tuple[float, float]] = {
-    "asc_ru_tj": (-3.5, -0.5),
-    "asc_ru_kg": (-3.5, -0.5),
-    "asc_ru_uz": (-3.5, -0.5),
-    "remit_share_tj": (0.2, 0.7),
-    "remit_share_kg": (0.2, 0.7),
-    "remit_share_uz": (0.15, 0.5),
-    "beta_income": (0.2, 2.5),  # lower edge 0.5 cut off the posterior (28 Nov 2026 runs)
-    "hazard_ru_after_law": (0.002, 0.04),  # lower edge 0.005 likewise
-}
+# name -> (low, high): uniform priors, declared with each parameter in sim/params.py
+PRIORS: dict[str, tuple[float, float]] = dict(PARAM_PRIORS)
 # settings that must match for a run directory to be continued
 RESUME_KEYS = ("setup", "fit_until", "seed", "population", "priors", "kernel_scaling", "targets_sha")
 # Width of the multivariate normal proposal kernel, as a multiple of pyabc's default
@@ -153,6 +145,20 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(np.interp(q, cum, v))
 
 
+def particle_targets(history, targets: pd.DataFrame) -> pd.DataFrame:
+    """The last population's simulated value of every target, one row per particle, with its weight.
+
+    What the posterior-predictive bands and the discrepancy term are built
+    from (:mod:`calibration.discrepancy`).
+    """
+    particles = history.get_population().particles
+    ids = list(targets["id"])
+    frame = pd.DataFrame([[float(p.sum_stat.get(i, np.nan)) for i in ids] for p in particles], columns=ids)
+    weights = np.array([float(p.weight) for p in particles])
+    frame.insert(0, "weight", weights / weights.sum())
+    return frame
+
+
 def posterior_frames(history, targets: pd.DataFrame,
                      fit_until: str = DEFAULT_FIT_UNTIL) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
     """The last population: particles (parameters, weight, distance) and predictive quantiles.
@@ -203,7 +209,7 @@ def parameter_tables(values: Mapping[str, float]) -> str:
     from sim.params import SPECS
 
     lines = []
-    for group in ("behaviour", "policy"):
+    for group in ("behaviour", "measurement", "policy"):
         part = {k: v for k, v in values.items() if SPECS[k].group == group}
         if part:
             lines.append(f"[{group}]")
@@ -252,7 +258,7 @@ def read_parameter_file(path: str | Path) -> dict[str, float]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InputError(f"--params {path}: not valid TOML ({exc})") from None
     values = {}
-    for group in ("behaviour", "policy"):
+    for group in ("behaviour", "measurement", "policy"):
         for key, value in raw.get(group, {}).items():
             values[key] = check_value(key, value, f"{path}: [{group}]")
     return values
@@ -337,6 +343,7 @@ def calibrate(
 
     write_table = _writer(out)
     write_table(post, "posterior.parquet")
+    write_table(particle_targets(history, all_targets), "particles.parquet")
     atomic_write(out / "predictive.csv", lambda tmp: pred.to_csv(tmp, index=False))
     write_parameter_files(
         out, best, settings.setup.scenario,

@@ -35,7 +35,7 @@ class RunSetup:
 
     scenario: str = str(BASELINE)
     households: int = 20_000
-    until: str = "2016-12"
+    until: str = "2021-12"
     spinup_months: int | None = None
     threads: int = 1
 

@@ -45,7 +45,11 @@ COUNTRY = {"Tajikistan": "TJ", "Kyrgyzstan": "KG", "Uzbekistan": "UZ"}
 ORIGINS = ("TJ", "KG", "UZ")
 KINDS = ("level", "upper", "floor", "band", "change")
 STATS = ("annual_mean", "month", "change", "index", "male_share", "kz_share")
-DEFAULT_FIT_UNTIL = "2014-12"
+DEFAULT_FIT_UNTIL = "2021-12"
+RECENT = OBSERVED.parent / "recent"
+WDI_2025 = RECENT / "wdi_2025_vintage.csv"
+COUNTS_2016_2021 = RECENT / "migrant_counts_flows_2016_2021.csv"
+FIRST_YEAR, LAST_YEAR = 2010, 2021  # the calibration window
 COLUMNS = [
     "id", "target", "origin", "series", "date", "base_date", "observed", "unit", "kind",
     "band_low", "stat", "column", "weight", "period", "obs_date", "indicator", "source",
@@ -110,12 +114,21 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
             column=column, weight=WEIGHTS[target], obs_date=obs_date or date, note=note, **src,
         ))  # fmt: skip
 
-    # 1. WDI remittances, % of GDP: the 2022-02 vintage only
-    for _, r in origin_rows(obs, "remittances_received_pct_gdp").iterrows():
-        if 2010 <= int(r["year"]) <= 2016:
-            add("remit_gdp_pct", r["origin"], str(r["year"]), r["value"], "% of GDP", "level",
-                "annual_mean", "remittances_gdp_pct", _source(r),
-                note="WDI vintage 2022-02 only; the 2025 vintage is never used")  # fmt: skip
+    # 1. WDI remittances, % of GDP: the 2025 vintage only (its GDP is the model's denominator)
+    wdi = pd.read_csv(WDI_2025)
+    iso = {"tjk": "TJ", "kgz": "KG", "uzb": "UZ"}
+    share = wdi[(wdi["indicator_code"] == "bx_trf_pwkr_dt_gd_zs") & wdi["economy"].isin(iso)]
+    for _, r in share.iterrows():
+        if FIRST_YEAR <= int(r["year"]) <= LAST_YEAR:
+            src = {
+                "indicator": "BX.TRF.PWKR.DT.GD.ZS",
+                "source": "World Bank WDI, 2025 vintage",
+                "source_url": r["source"],
+            }
+            add("remit_gdp_pct", iso[r["economy"]], str(r["year"]), round(float(r["value"]), 4),
+                "% of GDP", "level", "annual_mean", "remittances_gdp_pct", src,
+                note="WDI 2025 vintage only (sim/data/recent/wdi_2025_vintage.csv); "
+                     "GDP from the same file")  # fmt: skip
 
     # 2. Russian counts of citizens present: point-in-time, a band up to the count
     present = origin_rows(obs, "citizens_present_in_russia_fms").copy()
@@ -126,6 +139,17 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
             "migrants_ru", _source(r), obs_date=r["as_of"],
             note=f"upper bound of migrants present; lower edge {BAND_LOW:.0%} of the count "
                  "(labour_migrants_registered_in_russia_fms 2015 is ~95% of it for TJ and UZ)")  # fmt: skip
+
+    # 2b. 2018-2021 counts (sim/data/recent/migrant_counts_flows_2016_2021.csv): the same band
+    counts = pd.read_csv(COUNTS_2016_2021)
+    counts = counts[counts["measure"].str.startswith("present_in_RU")]
+    for _, r in counts.iterrows():
+        period = str(r["period"])
+        date, stat = (period[:7], "month") if len(period) > 4 else (period, "annual_mean")
+        src = {"indicator": "citizens_present_in_russia", "source": r["measure"], "source_url": r["source"]}
+        add("citizens_present", r["origin"], date, r["value"], "persons", "band", stat, "migrants_ru",
+            src, obs_date=period,
+            note=f"upper bound of migrants present; lower edge {BAND_LOW:.0%} of the count")  # fmt: skip
 
     # 3. changes of citizens present: 2013-10 -> 2016-04 (the fall), 2015-04 -> 2016-04
     level = present.set_index(["origin", "month"])

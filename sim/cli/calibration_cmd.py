@@ -48,8 +48,8 @@ def calibrate(
     generations: int = typer.Option(5, help="Generations in total (a rerun continues up to this)."),
     budget: int = typer.Option(None, help="Stop after this many simulations in total."),
     households: int = typer.Option(20_000, "--households", "-n", help="Simulated households per run."),
-    fit_until: str = typer.Option("2014-12", help="Last month of fitted data; later targets held out."),
-    until: str = typer.Option("2016-12", help="Last simulated month (>= the last fitted target)."),
+    fit_until: str = typer.Option("2021-12", help="Last month of fitted data; later targets held out."),
+    until: str = typer.Option("2021-12", help="Last simulated month (>= the last fitted target)."),
     spinup: int = typer.Option(None, help="Spin-up months (default: the scenario's)."),
     scenario: Path = typer.Option(Path("scenarios/baseline.toml"), help="Scenario calibrated."),
     workers: int = typer.Option(0, help="Dask LocalCluster workers (0: in this process)."),
@@ -126,10 +126,22 @@ def validate(
     predictive: Path = typer.Option(
         None, help="Score a calibration's predictive.csv (posterior-predictive median) instead of running."
     ),  # fmt: skip
-    out: Path = typer.Option(None, help="Also write the table as CSV."),
+    out: Path = typer.Option(
+        None, help="Also write the table as CSV (with --rolling: the output directory)."
+    ),
+    rolling: bool = typer.Option(
+        False, "--rolling", help="Rolling origins: calibrate on data to 2014, 2016, 2019 in turn and score."
+    ),  # fmt: skip
+    population: int = typer.Option(40, help="With --rolling: particles per generation."),
+    generations: int = typer.Option(6, help="With --rolling: generations per window."),
+    workers: int = typer.Option(0, help="With --rolling: Dask LocalCluster workers (0: in this process)."),
+    seed: int = typer.Option(1, help="With --rolling: root seed of each window's calibration."),
 ) -> None:
-    """Score held-out targets (2015-2016) against a naive last-value forecast."""
+    """Score held-out targets against a naive last-value forecast (or, with --rolling, rolling origins)."""
     _import_calibration()
+    if rolling:
+        _validate_rolling(out or Path("results/rolling"), population, generations, households, workers, seed)
+        return
     from calibration.abc import read_parameter_file
     from calibration.consistency import format_consistency, remittances_per_citizen
     from calibration.targets import in_fit, load_targets
@@ -164,6 +176,53 @@ def validate(
 
         atomic_write(out, lambda tmp: table.rename_axis("series").to_csv(tmp))
         typer.echo(f"wrote {out}")
+
+
+def _validate_rolling(out: Path, population: int, generations: int, households: int, workers: int,
+                      seed: int) -> None:  # fmt: skip
+    """``migsim validate --rolling``: each window calibrated (resumable), then scored."""
+    import json
+    import logging
+
+    import pandas as pd
+
+    from calibration import forecast2015, rolling
+    from calibration.abc import CalibrationSettings
+    from calibration.abc import calibrate as run_calibration
+    from sim.results import atomic_write
+
+    if population < 2 or generations < 1 or households < 3 or workers < 0:
+        raise InputError("--population >= 2, --generations >= 1, --households >= 3, --workers >= 0")
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.WARNING)
+    points = []
+    for window in rolling.WINDOWS:
+        setup = _setup(Path("scenarios/baseline.toml"), households, f"{window.last_year}-12", None, threads=1)
+        settings = CalibrationSettings(setup=setup, fit_until=window.fit_until, seed=seed,
+                                       population=population, generations=generations)  # fmt: skip
+        typer.echo(f"{window.name}: calibrating on data to {window.fit_until} from the prior, "
+                   f"forecasting {window.first_year}-{window.last_year}")  # fmt: skip
+        run_calibration(out / window.name, settings, workers=workers, progress=typer.echo)
+        points.append(rolling.score_window(out / window.name, window))
+    table = pd.concat(points, ignore_index=True)
+    summary = rolling.summarize(table)
+    pooled = rolling.overall(table)
+    atomic_write(out / "rolling_points.csv", lambda tmp: table.to_csv(tmp, index=False))
+    atomic_write(out / "rolling.csv", lambda tmp: summary.to_csv(tmp, index=False))
+    atomic_write(out / "rolling_overall.json", lambda tmp: tmp.write_text(json.dumps(pooled, indent=2)))
+    for line in rolling.format_summary(summary, pooled):
+        typer.echo(line)
+    first = rolling.WINDOWS[0]
+    setup = _setup(Path("scenarios/baseline.toml"), households, f"{first.last_year}-12", None, threads=1)
+    wb = forecast2015.comparison(out / first.name, setup)
+    atomic_write(out / "wb2015.csv", lambda tmp: wb.to_csv(tmp))
+    typer.echo("2015 change in remittances (USD, %): World Bank April 2015 forecast against the 2014 fit")
+    typer.echo(wb.round(1).to_string())
+    means = wb[[c for c in wb.columns if c.endswith("_error")]].mean()
+    typer.echo("mean absolute error (points): " + ", ".join(f"{k[:-6]} {v:.1f}" for k, v in means.items()))
+    typer.echo(f"wrote {out}/rolling.csv, rolling_points.csv, rolling_overall.json, wb2015.csv")
 
 
 @app.command()
