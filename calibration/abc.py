@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from calibration import discrepancy
 from calibration.distance import TargetDistance, distance
 from calibration.runner import RunSetup, run_targets, seed_for
 from calibration.targets import DEFAULT_FIT_UNTIL, horizon, in_fit, load_targets
@@ -343,7 +344,10 @@ def calibrate(
 
     write_table = _writer(out)
     write_table(post, "posterior.parquet")
-    write_table(particle_targets(history, all_targets), "particles.parquet")
+    particles = particle_targets(history, all_targets)
+    write_table(particles, "particles.parquet")
+    sigma = discrepancy.estimate(particles, all_targets, settings.fit_until)
+    atomic_write(out / "discrepancy.csv", lambda tmp: sigma.to_csv(tmp))
     atomic_write(out / "predictive.csv", lambda tmp: pred.to_csv(tmp, index=False))
     write_parameter_files(
         out, best, settings.setup.scenario,

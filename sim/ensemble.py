@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 
 SEED_ONLY = "seed noise only"
 POSTERIOR_AND_SEED = "posterior and seed"
+WITH_STRUCTURAL = "posterior, structural error and seed"
+# a target series of the calibration -> the results columns its discrepancy widens
+DISCREPANCY_COLUMNS = {"remit_gdp_pct": ("remittances_gdp_pct", "remittances_usd")}
+STRUCTURAL_DRAWS = 64  # normal quantiles per member: reproducible, no random draws
 KEY_COLUMNS = ("date", "origin")
 MAX_MEMBERS = 1000
 
@@ -54,12 +58,42 @@ def indicator_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[
     return [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
 
 
-def summarise(members: pd.DataFrame, by: Sequence[str] = KEY_COLUMNS) -> pd.DataFrame:
+def read_discrepancy(posterior: str | Path) -> dict[tuple[str, str], float]:
+    """The structural error of a calibration, beside its ``posterior.parquet``.
+
+    Returns ``{(results column, origin): sigma}`` from ``discrepancy.csv``
+    (log-scale standard deviations, :mod:`calibration.discrepancy`); empty if
+    the calibration wrote none.
+    """
+    path = Path(posterior).with_name("discrepancy.csv")
+    if not path.is_file():
+        return {}
+    try:
+        table = pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"{path}: not a readable discrepancy table ({exc}); re-run calibrate") from None
+    out = {}
+    for series, sigma in zip(table["series"], table["sigma"], strict=True):
+        target, origin = str(series).split(":")
+        for column in DISCREPANCY_COLUMNS.get(target, ()):
+            out[(column, origin)] = float(sigma)
+    return out
+
+
+def summarise(
+    members: pd.DataFrame,
+    by: Sequence[str] = KEY_COLUMNS,
+    structural: Mapping[tuple[str, str], float] | None = None,
+) -> pd.DataFrame:
     """Tidy summary over members: one row per (``by``, indicator) with mean, p05, p95.
 
     Every member must hold the same rows (as members of one ensemble do).
     Percentiles interpolate linearly between members (with three members p05
-    and p95 lie close to the smallest and largest value).
+    and p95 lie close to the smallest and largest value). ``structural``
+    (``{(indicator, origin): sigma}``) widens the band of those levels by a
+    log-normal structural error: each member stands for
+    :data:`STRUCTURAL_DRAWS` values ``x * exp(sigma * z)`` at the normal
+    quantiles ``z``; the mean is unchanged.
     """
     columns = indicator_columns(members)
     ordered = members.sort_values(["member", *by], kind="stable")
@@ -72,12 +106,30 @@ def summarise(members: pd.DataFrame, by: Sequence[str] = KEY_COLUMNS) -> pd.Data
     with _quiet_nan():
         mean = np.nanmean(cube, axis=0)
         low, high = np.nanpercentile(cube, [5, 95], axis=0)
+        if structural:
+            _widen(cube, keys, columns, structural, low, high)
     out = pd.DataFrame({key: np.repeat(keys[key].to_numpy(), len(columns)) for key in by})
     out["indicator"] = np.tile(columns, len(keys))
     out["mean"] = mean.ravel()
     out["p05"] = low.ravel()
     out["p95"] = high.ravel()
     return out
+
+
+def _widen(cube, keys, columns, structural, low, high) -> None:
+    """Replace the band of the levels named in ``structural`` with member x structural-error quantiles."""
+    from statistics import NormalDist
+
+    z = np.array([NormalDist().inv_cdf((i + 0.5) / STRUCTURAL_DRAWS) for i in range(STRUCTURAL_DRAWS)])
+    origins = keys["origin"].to_numpy() if "origin" in keys else None
+    for (column, origin), sigma in structural.items():
+        if column not in columns or origins is None:
+            continue
+        j = columns.index(column)
+        rows = np.flatnonzero(origins == origin)
+        values = cube[:, rows, j][:, :, None] * np.exp(sigma * z)[None, None, :]
+        values = values.transpose(1, 0, 2).reshape(len(rows), -1)
+        low[rows, j], high[rows, j] = np.nanpercentile(values, [5, 95], axis=1)
 
 
 class _quiet_nan:
@@ -217,6 +269,7 @@ def run_ensemble(
     threads: int | None = None,
     parameter_draws: Sequence[Mapping[str, float]] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    structural: Mapping[tuple[str, str], float] | None = None,
     **levers: float,
 ) -> Ensemble:
     """Run a scenario ``seeds`` times and summarise the members.
@@ -238,6 +291,12 @@ def run_ensemble(
         Behavioural/policy parameter values per member (e.g. draws from a
         calibrated posterior); member ``k`` uses draw ``k`` on top of
         ``levers``. Changes ``band_kind`` to ``"posterior and seed"``.
+    structural : dict, optional
+        ``{(indicator, origin): sigma}`` of the calibration
+        (:func:`read_discrepancy`): with ``parameter_draws``, the bands of
+        those levels also carry the structural error (``band_kind``
+        "posterior, structural error and seed"). Leave it out for differences
+        between scenarios, where a shared discrepancy cancels.
     progress : callable, optional
         ``progress(done, total)`` over all members, in the units :func:`sim.run`
         reports (steps, spin-up included).
@@ -277,6 +336,8 @@ def run_ensemble(
             metadata = dict(results.metadata)
     members = pd.concat(frames, ignore_index=True)
     band_kind = POSTERIOR_AND_SEED if draws else SEED_ONLY
+    if structural and draws:
+        band_kind = WITH_STRUCTURAL
     metadata.pop("seed", None)
     metadata.update(
         {
@@ -286,6 +347,7 @@ def run_ensemble(
                 "member_seeds": list(member_seed),
                 "households": int(households),
                 "band_kind": band_kind,
+                "structural_error": {f"{c}:{o}": s for (c, o), s in (structural or {}).items()},
                 "parameter_draws": draws,
                 "levers": dict(levers),
                 "seed_derivation": "numpy.random.SeedSequence(root).spawn(K)[k].generate_state(1)[0]",
@@ -294,7 +356,7 @@ def run_ensemble(
     )
     return Ensemble(
         members=members,
-        summary=summarise(members),
+        summary=summarise(members, structural=structural if draws else None),
         seeds=member_seed,
         band_kind=band_kind,
         metadata=metadata,

@@ -15,8 +15,6 @@ import re
 import tomllib
 from pathlib import Path
 
-import pytest
-
 from sim.registry import EVENT_TYPES
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,12 +27,6 @@ COLUMNS = ["date", "event (short)", "represented as", "source", "if not represen
 # Backticked names in a `represented as` cell that are checked as event types: these
 # names and close misspellings of them (so that a typo fails rather than passing unchecked).
 EVENT_TYPE_NAMES = ("border_closure", "removal_moratorium", "enforcement", "entry_regime", "amnesty")
-
-
-@pytest.fixture(scope="module", autouse=True)
-def warm_kernels():
-    """Override the session warm-up of conftest.py: these tests run no simulation."""
-    yield
 
 
 def split_table_row(line: str) -> list[str]:

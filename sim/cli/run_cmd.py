@@ -86,6 +86,12 @@ def run(
         "--driver-path",
         help="Drivers after the data end: low, central or high (default: the scenario's).",
     ),
+    posterior: Path = typer.Option(
+        None,
+        help="posterior.parquet of a calibration: run K members with parameters drawn from it and write "
+        "the mean and 5-95% band (posterior, structural error and seed) instead of one run.",
+    ),
+    seeds: int = typer.Option(8, "--seeds", "-k", help="With --posterior: members."),
 ) -> None:
     """Run a scenario; write the results table and a PNG chart beside it.
 
@@ -114,6 +120,9 @@ def run(
         out.parent.mkdir(parents=True)
     check_output_path(out)
 
+    if posterior is not None:
+        _run_with_bands(resolved, posterior, seeds, households, seed, threads, out)
+        return
     progress = Progress(resolved.name)
     try:
         results = run_scenario(resolved, households=households, seed=seed, engine=engine,
@@ -129,6 +138,28 @@ def run(
     if resolved.end > end:
         typer.echo(f"history through {format_month(end)}; later years are given the "
                    f"{resolved.driver_path} driver path (docs/model.md)")  # fmt: skip
+    typer.echo(f"wrote {out} and {chart}")
+
+
+def _run_with_bands(resolved, posterior: Path, seeds: int, households: int, seed: int, threads, out: Path):
+    """``migsim run --posterior``: members drawn from the posterior; the table holds mean and band."""
+    from sim.compare import ensemble_chart
+    from sim.ensemble import MAX_MEMBERS, posterior_draws, read_discrepancy, run_ensemble
+    from sim.results import write_table
+
+    if not 2 <= seeds <= MAX_MEMBERS:
+        raise InputError(f"--seeds {seeds}; allowed: an integer from 2 to {MAX_MEMBERS} with --posterior")
+    draws = posterior_draws(posterior, seeds, seed)
+    progress = Progress(f"{resolved.name} x {seeds}")
+    try:
+        result = run_ensemble(resolved, seeds=seeds, seed=seed, households=households, threads=threads,
+                              progress=progress, parameter_draws=draws,
+                              structural=read_discrepancy(posterior))  # fmt: skip
+    finally:
+        progress.close()
+    write_table(result.wide(), out, result.metadata)
+    chart = ensemble_chart(out.with_suffix(".png"), result)
+    typer.echo(f"{seeds} members drawn from {posterior}; bands: {result.band_kind}")
     typer.echo(f"wrote {out} and {chart}")
 
 

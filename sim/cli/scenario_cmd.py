@@ -45,8 +45,11 @@ def compare(
     until: str = typer.Option(None, help="Last month, YYYY-MM (default: the common horizon's end)."),
     year: int = typer.Option(None, help="Year of the printed summary (default: the last)."),
     threads: int = typer.Option(None, help="numba threads (results do not depend on it)."),
-    posterior: Path = typer.Option(None, help="posterior.parquet of migsim calibrate: members also draw "
-                                   "their parameters from it (bands: posterior and seed)."),
+    posterior: Path = typer.Option(
+        None,
+        help="posterior.parquet of migsim calibrate: members also draw "
+        "their parameters from it (bands: posterior and seed).",
+    ),
     out: Path = typer.Option(None, help="Differences table, .parquet or .csv (PNG written beside)."),
 ) -> None:
     """Run BASE and OTHER with common random numbers; write differences with 5-95% bands."""
@@ -86,18 +89,22 @@ def ensemble(
     until: str = typer.Option(None, help="Last month, YYYY-MM."),
     year: int = typer.Option(None, help="Year of the printed summary (default: the last)."),
     threads: int = typer.Option(None, help="numba threads (results do not depend on it)."),
-    posterior: Path = typer.Option(None, help="posterior.parquet of migsim calibrate: members also draw "
-                                   "their parameters from it (bands: posterior and seed)."),
+    posterior: Path = typer.Option(
+        None,
+        help="posterior.parquet of migsim calibrate: members also draw their parameters from it; "
+        "bands of calibrated levels add the calibration's structural error (discrepancy.csv beside it).",
+    ),
     out: Path = typer.Option(None, help="Summary table (mean, p05, p95), .parquet or .csv; PNG beside."),
 ) -> None:
     """Run a scenario with K seeds; write per-month mean and 5-95% band of every indicator."""
     from sim.cli.run_cmd import Progress
     from sim.compare import ensemble_chart
-    from sim.ensemble import posterior_draws, prepare
+    from sim.ensemble import posterior_draws, prepare, read_discrepancy
     from sim.ensemble import run_ensemble as run_members
 
     _check_sizes(seeds, households, seed)
     draws = posterior_draws(posterior, seeds, seed) if posterior else None
+    structural = read_discrepancy(posterior) if posterior else None
     resolved = prepare(scenario, until)
     _check_year(year, resolved.start, resolved.end)
     out = _prepare_out(out or Path("results") / f"ensemble_{scenario.stem}.parquet")
@@ -105,7 +112,8 @@ def ensemble(
     progress = Progress(f"{resolved.name} x {seeds}")
     try:
         result = run_members(resolved, seeds=seeds, households=households, seed=seed,
-                             threads=threads, progress=progress, parameter_draws=draws)  # fmt: skip
+                             threads=threads, progress=progress, parameter_draws=draws,
+                             structural=structural)  # fmt: skip
     finally:
         progress.close()
     result.write(out)
