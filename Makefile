@@ -37,26 +37,35 @@ test-all: setup browser assets
 lint: setup
 	$(VENV)/bin/ruff check .
 
-SOBOL_PARAMS = beta_income,beta_network,p_revisit_home,p_revisit_abroad,wage_ratio,asc_ru_tj,asc_ru_kg,asc_ru_uz,remit_share_tj,remit_share_kg,remit_share_uz,hazard_ru_after_law,p_irregular_ru,vulnerable_share
+SOBOL_PARAMS = beta_income,beta_network,p_revisit_home,p_revisit_abroad,wage_ratio,asc_ru_tj,asc_ru_kg,asc_ru_uz,remit_share_tj,remit_share_kg,remit_share_uz,hazard_ru_after_law,p_irregular_ru,vulnerable_share,demand_elasticity,eaeu_wage_premium
 
-# Regenerate the shipped calibration and sensitivity (calibration/runs/): about 9 minutes on 2 cores.
+# Regenerate the shipped calibration, validation and sensitivity (calibration/runs/): the 2010-2021 fit,
+# the rolling-origin windows (data to 2014, 2016, 2019, each from the prior) and the World Bank 2015
+# comparison. About an hour on 2 cores.
 calibration: setup
-	rm -rf results/cal-2014 results/cal-2016 results/sensitivity
+	rm -rf results/cal-2021 results/rolling results/sensitivity
 	$(MIGSIM) sensitivity --method morris --n 10 -n 5000 --workers 2 --out results/sensitivity
 	$(MIGSIM) sensitivity --method sobol --n 32 -n 5000 --workers 2 --out results/sensitivity \
 	  --params $(SOBOL_PARAMS)
-	$(MIGSIM) calibrate --fit-until 2014-12 --population 40 --generations 10 -n 20000 \
-	  --workers 2 --seed 1 --convergence --out results/cal-2014
-	$(MIGSIM) validate --params results/cal-2014/best.toml -n 20000 --out results/cal-2014/validation.csv
-	$(MIGSIM) validate --predictive results/cal-2014/predictive.csv --out results/cal-2014/validation_predictive.csv
-	$(MIGSIM) calibrate --fit-until 2016-12 --population 80 --generations 12 -n 20000 \
-	  --workers 2 --seed 2 --out results/cal-2016
-	$(MIGSIM) validate -n 20000 --out results/cal-2016/validation_shipped_defaults.csv
+	$(MIGSIM) calibrate --fit-until 2021-12 --until 2021-12 --population 48 --generations 12 -n 20000 \
+	  --workers 2 --seed 1 --convergence --out results/cal-2021
+	$(MIGSIM) validate --predictive results/cal-2021/predictive.csv --fit-until 2021-12 \
+	  --out results/cal-2021/validation_predictive.csv
+	$(MIGSIM) validate --rolling --population 40 --generations 8 -n 20000 --workers 2 --seed 1 \
+	  --out results/rolling
 	rm -rf calibration/runs/sensitivity && cp -r results/sensitivity calibration/runs/sensitivity
-	for run in cal-2014 cal-2016; do \
-	  rm -rf calibration/runs/$$run && mkdir -p calibration/runs/$$run && \
-	  cp results/$$run/* calibration/runs/$$run/ && rm calibration/runs/$$run/abc.db && \
-	  sed -i 's#^extends = ".*"#extends = "../../../scenarios/baseline.toml"#' calibration/runs/$$run/calibrated.toml; \
+	rm -rf calibration/runs/cal-2021 calibration/runs/rolling calibration/runs/cal-2014 calibration/runs/cal-2016
+	mkdir -p calibration/runs/cal-2021 calibration/runs/rolling
+	cp results/cal-2021/* calibration/runs/cal-2021/ && rm calibration/runs/cal-2021/abc.db
+	cp results/rolling/*.csv results/rolling/*.json calibration/runs/rolling/
+	for run in cal-2014 cal-2016 cal-2019; do \
+	  mkdir -p calibration/runs/rolling/$$run && cp results/rolling/$$run/* calibration/runs/rolling/$$run/ && \
+	  rm calibration/runs/rolling/$$run/abc.db; \
+	done
+	cp -r calibration/runs/rolling/cal-2014 calibration/runs/cal-2014
+	for run in cal-2021 cal-2014 rolling/cal-2016 rolling/cal-2019 rolling/cal-2014; do \
+	  sed -i 's#^extends = ".*"#extends = "'$$(python3 -c "import os,sys; print(os.path.relpath('scenarios/baseline.toml', sys.argv[1]))" calibration/runs/$$run)'"#' \
+	    calibration/runs/$$run/calibrated.toml; \
 	done
 
 bench: setup

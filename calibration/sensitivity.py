@@ -9,7 +9,7 @@ so differences between runs come from the parameters, not from noise.
 Outputs (:data:`OUTPUTS`), each a scalar per run:
 
 remit_gdp_pct
-    remittances as % of GDP, mean of the three origins' 2010-2016 annual means;
+    remittances as % of GDP, mean of the three origins' 2010-2021 annual means;
 migrants_ru
     migrants in Russia from the three origins, mean of 2013;
 banned
@@ -17,7 +17,7 @@ banned
 vulnerable_returnees
     vulnerable returnees, mean of 2015-2016;
 fit_distance
-    the calibration distance on the 2010-2014 targets (which parameters the
+    the calibration distance on the 2010-2021 targets (which parameters the
     data can see: the Morris screening for the calibration).
 """
 
@@ -32,36 +32,13 @@ import pandas as pd
 
 from calibration.runner import RunSetup, run_results
 from sim.errors import InputError
+from sim.params import PLAUSIBLE
 
 log = logging.getLogger(__name__)
 
 # name -> (low, high): plausible ranges around the defaults of sim/params.py
-RANGES: dict[str, tuple[float, float]] = {
-    "beta_income": (0.5, 2.5),
-    "beta_network": (0.5, 4.0),
-    "asc_ru_tj": (-3.5, -0.5),
-    "asc_ru_kg": (-3.5, -0.5),
-    "asc_ru_uz": (-3.5, -0.5),
-    "asc_kz_tj": (-5.5, -2.5),
-    "asc_kz_kg": (-5.0, -2.0),
-    "asc_kz_uz": (-4.5, -1.5),
-    "extra_member": (0.3, 1.5),
-    "female_shift": (-4.0, -1.5),
-    "p_revisit_home": (0.03, 0.3),
-    "p_revisit_abroad": (0.03, 0.3),
-    "season_amplitude": (0.2, 0.9),
-    "p_job_ru": (0.7, 0.95),
-    "wage_ratio": (0.5, 0.9),
-    "p_irregular_ru": (0.3, 0.8),
-    "move_cost_ru_usd": (100.0, 600.0),
-    "risk_aversion": (0.0, 1.0),
-    "remit_share_tj": (0.2, 0.7),
-    "remit_share_kg": (0.2, 0.7),
-    "remit_share_uz": (0.15, 0.5),
-    "p_ban_known": (0.2, 0.8),
-    "hazard_ru_after_law": (0.005, 0.04),
-    "vulnerable_share": (0.1, 0.4),
-}
+# name -> (low, high): the plausible ranges declared with each parameter in sim/params.py
+RANGES: dict[str, tuple[float, float]] = dict(PLAUSIBLE)
 OUTPUTS = ("remit_gdp_pct", "migrants_ru", "banned", "vulnerable_returnees", "fit_distance")
 METHODS = ("morris", "sobol")
 
@@ -82,7 +59,7 @@ def outputs(results, fit_targets: pd.DataFrame | None = None) -> dict[str, float
 
     f = results.frame
     year = f["date"].dt.year
-    annual = f[(year >= 2010) & (year <= 2016)].assign(year=year).groupby(["origin", "year"])
+    annual = f[(year >= 2010) & (year <= 2021)].assign(year=year).groupby(["origin", "year"])
     out = {
         "remit_gdp_pct": float(annual["remittances_gdp_pct"].mean().groupby("origin").mean().mean()),
         "migrants_ru": float(f[year == 2013].groupby("date")["migrants_ru"].sum().mean()),

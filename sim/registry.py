@@ -96,7 +96,7 @@ EVENT_TYPES = {
         EventType("removal_moratorium", {"from": "month", "until": "month?"}, "reentry_bans",
                   "no removals from Russia (stays frozen by decree)"),
         EventType("enforcement", {"country": "origins", "from": "month", "until": "month?",
-                                  "hazard_multiplier": "factor"}, "entry_rules",
+                                  "hazard_multiplier": "factor"}, "reentry_bans",
                   "Russian detection hazard multiplied for the given origins (raids)"),
         EventType("entry_regime", {"country": "origins", "from": "month", "until": "month?",
                                    "hazard_multiplier": "factor"}, "entry_rules",

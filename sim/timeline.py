@@ -167,9 +167,8 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     rub = drivers.rub_per_usd * p.rub_per_usd_multiplier
     eaeu = policy["eaeu"]
     # legal EAEU workers reach better-paid formal jobs: the origin's Russian wage rises while a member
-    table[:, :, k.W_RU_USD] = (drivers.wage_ru_rub * p.wage_ru_multiplier / rub)[:, None] * (
-        1.0 + p.eaeu_wage_premium * eaeu
-    )
+    wage_ru_usd = drivers.wage_ru_rub * p.wage_ru_multiplier / rub
+    table[:, :, k.W_RU_USD] = wage_ru_usd[:, None] * (1.0 + p.eaeu_wage_premium * eaeu)
     table[:, :, k.W_KZ_USD] = (drivers.wage_kz_kzt * p.wage_kz_multiplier / drivers.kzt_per_usd)[:, None]
     table[:, :, k.W_HOME_USD] = drivers.wage_home_usd * p.wage_home_multiplier
     table[:, :, k.FEE_RU_USD] = (drivers.patent_fee_rub / rub)[:, None] * (1 - eaeu)
@@ -190,7 +189,7 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     table[:, :, k.COST_RU] = policy["cost_ru"][:, None]
     table[:, :, k.COST_KZ] = policy["cost_kz"][:, None]
     table[:, :, k.REINTEGRATION] = policy["reintegration"]
-    smoothing_ru = remittance_smoothing(table[:, 0, k.W_RU_USD], p.remit_smoothing)
+    smoothing_ru = remittance_smoothing(wage_ru_usd, p.remit_smoothing)  # the market wage, before premia
     smoothing_kz = remittance_smoothing(table[:, 0, k.W_KZ_USD], p.remit_smoothing)
     for o, code in enumerate(ORIGINS):
         code = code.lower()

@@ -121,7 +121,7 @@ def validate(
     ),  # fmt: skip
     households: int = typer.Option(20_000, "--households", "-n"),
     seeds: int = typer.Option(3, help="Runs averaged (seeds 0..K-1)."),
-    fit_until: str = typer.Option("2014-12", help="Last fitted month: later targets are scored."),
+    fit_until: str = typer.Option("2021-12", help="Last fitted month: later targets are scored."),
     scenario: Path = typer.Option(Path("scenarios/baseline.toml")),
     predictive: Path = typer.Option(
         None, help="Score a calibration's predictive.csv (posterior-predictive median) instead of running."
@@ -160,7 +160,7 @@ def validate(
         typer.echo(f"prediction: posterior-predictive median of {predictive} (no runs)")
     else:
         values = read_parameter_file(params) if params is not None else {}
-        setup = _setup(scenario, households, "2016-12", None, threads=1)
+        setup = _setup(scenario, households, "2021-12", None, threads=1)
         table, crit, _ = run_validation(values, setup, seeds=tuple(range(seeds)), fit_until=fit_until)
         typer.echo(f"parameters: {params if params else 'defaults of ' + str(scenario)}; "
                    f"{households:,} households, {seeds} seeds")  # fmt: skip
@@ -235,7 +235,7 @@ def sensitivity(
     workers: int = typer.Option(0, help="Dask LocalCluster workers (0: a plain loop)."),
     scheduler: str = typer.Option(None, help="Address of a running Dask scheduler."),
     seed: int = typer.Option(0, help="Seed of the sample and of every run."),
-    until: str = typer.Option("2016-12", help="Last simulated month."),
+    until: str = typer.Option("2021-12", help="Last simulated month."),
 ) -> None:
     """Morris screening or Sobol indices (SALib) of the key outputs over behavioural parameters."""
     _import_calibration()
