@@ -38,14 +38,43 @@ def _needs_lock() -> bool:
 
 
 @functools.lru_cache(maxsize=32)
-def run_one(scenario: Scenario, households: int, seed: int) -> pd.DataFrame:
-    """One run's results frame (cached; do not modify the returned frame)."""
+def run_one(scenario: Scenario, households: int, seed: int, params: tuple = ()) -> pd.DataFrame:
+    """One run's results frame (cached; do not modify the returned frame).
+
+    ``params`` is a tuple of ``(name, value)`` pairs: a posterior particle.
+    """
     import sim
 
     if _needs_lock():
         with _RUN_LOCK:
-            return sim.run(scenario, households=households, seed=seed).frame
-    return sim.run(scenario, households=households, seed=seed).frame
+            return sim.run(scenario, households=households, seed=seed, **dict(params)).frame
+    return sim.run(scenario, households=households, seed=seed, **dict(params)).frame
+
+
+@functools.cache
+def posterior_members(path: str, count: int) -> tuple[tuple, ...]:
+    """``count`` particles of a shipped posterior, as hashable ``(name, value)`` tuples.
+
+    Drawn by weight with :func:`sim.ensemble.posterior_draws` (seed 0, so every
+    session uses the same particles); empty tuples (the defaults) if the file
+    is missing.
+    """
+    from pathlib import Path
+
+    from sim.ensemble import posterior_draws
+
+    if not Path(path).is_file():
+        return tuple(() for _ in range(count))
+    return tuple(tuple(sorted(draw.items())) for draw in posterior_draws(path, count, seed=0))
+
+
+@functools.cache
+def structural_error(path: str) -> dict[str, float]:
+    """Per origin: the calibration's structural error of remittances (log sd), from ``discrepancy.csv``."""
+    from sim.ensemble import read_discrepancy
+
+    return {origin: sigma for (column, origin), sigma in read_discrepancy(path).items()
+            if column == "remittances_gdp_pct"}  # fmt: skip
 
 
 def run_ensemble(
@@ -54,8 +83,14 @@ def run_ensemble(
     households: int = 20_000,
     seeds: tuple[int, ...] = (1, 2, 3),
     progress: Callable[[float], None] | None = None,
+    member_params: tuple[tuple, ...] | None = None,
 ) -> pd.DataFrame:
-    """Scenario and reference runs for every seed, stacked.
+    """Scenario and reference runs for every member, stacked.
+
+    Member ``k`` runs with ``seeds[k]`` and, if given, the parameters
+    ``member_params[k]`` (a posterior particle) on both sides: common random
+    numbers and common parameters, so differences carry posterior and seed
+    noise.
 
     Returns
     -------
@@ -63,10 +98,11 @@ def run_ensemble(
         The results frames with columns ``run`` ("scenario" / "reference") and ``seed`` added.
     """
     pair = (("reference", reference), ("scenario", scenario))
-    jobs = [(name, s, seed) for seed in seeds for name, s in pair]
+    params = member_params or tuple(() for _ in seeds)
+    jobs = [(name, s, seed, p) for seed, p in zip(seeds, params, strict=True) for name, s in pair]
     parts = []
-    for k, (name, s, seed) in enumerate(jobs):
-        parts.append(run_one(s, households, seed).assign(run=name, seed=seed))
+    for k, (name, s, seed, p) in enumerate(jobs):
+        parts.append(run_one(s, households, seed, p).assign(run=name, seed=seed))
         if progress is not None:
             progress(100.0 * (k + 1) / len(jobs))
     return pd.concat(parts, ignore_index=True)
@@ -120,9 +156,23 @@ def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def level_band(wide: pd.DataFrame, sigma: float) -> tuple[pd.Series, pd.Series]:
+    """The 90% band of a level: the members' range and a log-normal structural error, added in log space."""
+    mean = wide.mean(axis=1)
+    spread = np.log(wide.max(axis=1) / mean).fillna(0.0).clip(lower=0.0)
+    half = np.sqrt(spread**2 + (1.6448536 * sigma) ** 2)
+    return mean * np.exp(-half), mean * np.exp(half)
+
+
 def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, str], title: str = "",
-              year: int | None = None) -> bytes:  # fmt: skip
-    """A 2x3 panel chart: each indicator over time, mean and range over seeds, both runs."""
+              year: int | None = None, history_end: pd.Timestamp | None = None, after_label: str = "",
+              structural: float = 0.0) -> bytes:  # fmt: skip
+    """A 2x3 panel chart: each indicator over time, mean and range over members, both runs.
+
+    The reference's remittance share also carries ``structural`` (the
+    calibration's structural error, log sd); months after ``history_end`` are
+    shaded and labelled ``after_label`` (given the driver path).
+    """
     from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
     from matplotlib.figure import Figure
 
@@ -134,11 +184,16 @@ def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, s
         for run, (color, label) in styles.items():
             part = series[series["run"] == run]
             wide = part.pivot_table(index="date", columns="seed", values=name) * scale
-            ax.fill_between(wide.index, wide.min(axis=1), wide.max(axis=1), color=color, alpha=0.25, lw=0)
+            low, high = wide.min(axis=1), wide.max(axis=1)
+            if run == "reference" and name == "remittances_gdp_pct" and structural > 0:
+                low, high = level_band(wide, structural)
+            ax.fill_between(wide.index, low, high, color=color, alpha=0.25, lw=0)
             ax.plot(wide.index, wide.mean(axis=1), color=color, lw=1.6, label=label)
         if year is not None:
             ax.axvspan(pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year, month=12, day=31),
                        color="#f1c40f", alpha=0.15, lw=0)  # fmt: skip
+        if history_end is not None and series["date"].max() > history_end:
+            ax.axvspan(history_end, series["date"].max(), color="#dddddd", alpha=0.35, lw=0, zorder=0)
         locator = AutoDateLocator(maxticks=6)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
@@ -146,6 +201,8 @@ def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, s
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
+    if after_label:
+        fig.text(0.995, 0.005, after_label, ha="right", va="bottom", fontsize=8, color="#555555")
     if title:
         fig.suptitle(title, fontsize=11)
     buffer = io.BytesIO()

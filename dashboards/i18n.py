@@ -32,10 +32,22 @@ TEXT: dict[str, dict[str, str]] = {
     "whatif_intro": {
         "en": "Start from a scenario (the baseline is what happened, then a projection), change policy "
               "levers, press **Run**. The model runs the scenario and the baseline three times each with "
-              "the same random numbers; lines show the average, bands the range of the three runs.",
+              "the same random numbers and parameters; lines show the average, bands the range of the "
+              "three runs.",
         "ru": "Выберите сценарий (базовый — то, что произошло, и далее прогноз), измените меры политики "
               "и нажмите **Запустить**. Модель трижды считает сценарий и базовый вариант с одинаковыми "
-              "случайными числами; линии — среднее, полосы — разброс трёх расчётов."},
+              "случайными числами и параметрами; линии — среднее, полосы — разброс трёх расчётов."},
+    "band_note": {
+        "en": "Bands: the range of {members} members, each a particle of the 2010-2021 calibration with its "
+              "own seed (posterior and seed noise); the baseline's remittance share also carries the model's "
+              "structural error. Differences share particles and seeds, so the structural error cancels.",
+        "ru": "Полосы — разброс {members} расчётов, каждый с параметрами из калибровки 2010–2021 и своим "
+              "зерном (апостериорная неопределённость и случайность); для доли переводов в базовом варианте "
+              "добавлена структурная ошибка модели. Разности считаются на общих параметрах и зёрнах, "
+              "поэтому структурная ошибка в них сокращается."},
+    "after_history": {
+        "en": "grey: after 2025, given the central driver path (not a forecast of the drivers)",
+        "ru": "серым: после 2025 г. — при центральной траектории факторов (это не прогноз самих факторов)"},
     "scenario_file": {"en": "Scenario", "ru": "Сценарий"},
     "last_year": {"en": "Last year of the run", "ru": "Последний год расчёта"},
     "eaeu_title": {"en": "Joining the Eurasian Economic Union", "ru": "Вступление в ЕАЭС"},

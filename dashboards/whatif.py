@@ -16,8 +16,25 @@ from dashboards.levers import COUNTRIES, Levers, apply_levers
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = PROJECT_ROOT / "scenarios"
 REFERENCE = "baseline.toml"
-HOUSEHOLDS = int(os.environ.get("MIGSIM_WHATIF_HOUSEHOLDS", "20000"))  # per run; 3 seeds x 2 runs
+HOUSEHOLDS = int(os.environ.get("MIGSIM_WHATIF_HOUSEHOLDS", "20000"))  # per run; 3 members x 2 runs
 SEEDS = (1, 2, 3)
+# The members' parameters: K = len(SEEDS) particles of the shipped 2010-2021 calibration
+POSTERIOR = PROJECT_ROOT / "calibration" / "runs" / "cal-2021" / "posterior.parquet"
+
+
+def members() -> tuple[tuple, ...]:
+    """The posterior particles the members run with (the defaults if no calibration is shipped)."""
+    return ensemble.posterior_members(str(POSTERIOR), len(SEEDS))
+
+
+def history_end():
+    """The first day of the last month of observed drivers (later months are given the driver path)."""
+    import pandas as pd
+
+    from sim.drivers import history_end as last_month
+    from sim.months import format_month
+
+    return pd.Timestamp(format_month(last_month()) + "-01")
 
 
 def scenario_files(folder: Path = SCENARIO_DIR) -> list[str]:
@@ -150,12 +167,21 @@ def Results(frame, year: int, set_year, first: int, last: int):
     series = solara.use_memo(lambda: ensemble.national(frame, origin.value), [id(frame), origin.value])
     labels = {name: t(name) for name in ensemble.INDICATORS}
     place = t("all_countries") if origin.value == "all" else t(f"country_{origin.value}")
+    sigma = ensemble.structural_error(str(POSTERIOR))
+    weight = frame[frame["run"] == "reference"].groupby("origin")["remittances_usd"].sum()
+    if origin.value == "all":  # remittance-weighted over the origins
+        structural = sum(sigma.get(o, 0.0) * w for o, w in weight.items()) / max(weight.sum(), 1.0)
+    else:
+        structural = sigma.get(origin.value, 0.0)
     png = solara.use_memo(
-        lambda: ensemble.chart_png(series, labels, (t("reference"), t("scenario")), title=place, year=year),
-        [id(series), year, t("reference")],
-    )
+        lambda: ensemble.chart_png(series, labels, (t("reference"), t("scenario")), title=place, year=year,
+                                   history_end=history_end(), after_label=t("after_history"),
+                                   structural=structural),
+        [id(series), year, t("reference"), structural],
+    )  # fmt: skip
     solara.ToggleButtonsSingle(value=origin, values=["all", *COUNTRIES])
     solara.Image(png, width="100%")
+    solara.Text(t("band_note", members=len(SEEDS)), style={"font-size": "0.85rem", "color": "#555"})
     solara.SliderInt(lab("table_year", year), value=year, min=first, max=last, on_value=set_year)
     table = ensemble.headline(series, year)
     shown = table.assign(
@@ -202,7 +228,8 @@ def Page():
             scenario = outcome.scenario
             reference = reference_full.with_end(min(stop, reference_full.end))
             frame = ensemble.run_ensemble(scenario, reference, HOUSEHOLDS, SEEDS,
-                                          progress=lambda p: setattr(task, "progress", p))  # fmt: skip
+                                          progress=lambda p: setattr(task, "progress", p),
+                                          member_params=members())  # fmt: skip
             common = set.intersection(*(set(part["date"].dt.year) for _, part in frame.groupby("run")))
             first, last = min(common), max(common)  # years both runs cover
             if year.value is None or not first <= year.value <= last:
