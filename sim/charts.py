@@ -97,3 +97,45 @@ def run_chart(frame: pd.DataFrame, path: Path, title: str, history_end: pd.Times
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def drivers_chart(path: Path, scenario_path: str = "scenarios/baseline.toml") -> Path:
+    """The baseline's main drivers 2010-2030: observed history, then the low, central and high paths."""
+    import numpy as np
+
+    from sim.drivers import history_end
+    from sim.model import resolve_scenario
+    from sim.months import format_month
+    from sim.timeline import compile_timeline, russian_job_chance
+
+    plt = _figure()
+    base = resolve_scenario(scenario_path)
+    fig, axes = plt.subplots(2, 2, figsize=(11, 6.5), constrained_layout=True)
+    styles = {"low": ("#c0392b", "--"), "central": ("#222222", "-"), "high": ("#2471a3", ":")}
+    end = pd.Timestamp(format_month(history_end()) + "-01")
+    for path_name, (colour, dash) in styles.items():
+        scenario = base.with_driver_path(path_name)
+        drivers = compile_timeline(scenario).drivers
+        start = f"{format_month(scenario.start)}-01"
+        dates = pd.date_range(start, periods=len(drivers.rub_per_usd), freq="MS")
+        p = scenario.parameters
+        panels = (
+            (axes[0, 0], drivers.rub_per_usd, "Roubles per US dollar"),
+            (axes[0, 1], drivers.wage_ru_rub / drivers.rub_per_usd, "Average Russian wage, USD per month"),
+            (axes[1, 0], russian_job_chance(drivers.unemployment_ru_pct, p.p_job_ru, p.demand_elasticity),
+             "Chance a migrant in Russia has work (labour demand)"),
+            (axes[1, 1], drivers.gdp_usd.sum(axis=1) / 1e9, "GDP of the three origins, USD bn"),
+        )  # fmt: skip
+        for axis, values, title in panels:
+            later = dates > end
+            if path_name == "central":
+                axis.plot(dates[~later], np.asarray(values)[~later], color="#222222", lw=1.4, label="history")
+            axis.plot(dates[later], np.asarray(values)[later], color=colour, ls=dash, lw=1.4,
+                      label=f"{path_name} path")  # fmt: skip
+            axis.set_title(title, fontsize=10)
+            axis.axvspan(end, dates[-1], color="0.93", zorder=0)
+    axes[0, 0].legend(fontsize=8)
+    fig.suptitle(f"Baseline drivers: observed to {end:%Y-%m}, then the stated driver paths (shaded)")
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
