@@ -173,3 +173,40 @@ def format_summary(table: pd.DataFrame, pooled: dict) -> list[str]:
     lines.append("model: posterior-predictive median (no discrepancy); band: posterior and discrepancy; "
                  "IS: interval score / observed (lower is better)")  # fmt: skip
     return lines
+
+
+def plot(points: pd.DataFrame, path: Path, measure: str = "share") -> Path:
+    """Observed remittances and each window's forecast: median, 90% band (posterior and structural
+    error) and the naive band, one panel per origin."""
+    import matplotlib
+
+    from sim.results import atomic_write
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    observed = observed_remittances()
+    colours = dict(zip([w.name for w in WINDOWS], ("#1b9e77", "#d95f02", "#7570b3"), strict=True))
+    fig, axes = plt.subplots(1, 3, figsize=(13, 4), constrained_layout=True)
+    scale = 1.0 if measure == "share" else 1e-9
+    for axis, origin in zip(axes, ORIGINS, strict=True):
+        obs = observed[(observed["origin"] == origin) & (observed["year"] >= 2008)]
+        axis.plot(obs["year"], obs[measure] * scale, color="black", marker="o", ms=3, lw=1, label="observed")
+        part = points[(points["origin"] == origin) & (points["measure"] == measure)]
+        for window, rows in part.groupby("window", sort=False):
+            c = colours.get(window, "grey")
+            axis.fill_between(rows["year"], rows["model_q05"] * scale, rows["model_q95"] * scale, color=c,
+                              alpha=0.2, lw=0)  # fmt: skip
+            axis.plot(rows["year"], rows["model"] * scale, color=c, lw=1.6, label=f"{window} forecast")
+            axis.plot(rows["year"], rows["naive_q05"] * scale, color=c, lw=0.8, ls=":")
+            axis.plot(rows["year"], rows["naive_q95"] * scale, color=c, lw=0.8, ls=":")
+        axis.set_title(origin)
+        axis.grid(alpha=0.3)
+    axes[0].set_ylabel("remittances, % of GDP" if measure == "share" else "remittances, USD bn")
+    axes[0].legend(fontsize=7)
+    fig.suptitle("Rolling origins: each window fitted on data to its year, then forecast on observed "
+                 "drivers; shaded: 90% band (posterior and structural error), dotted: naive band",
+                 fontsize=9)  # fmt: skip
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
+    plt.close(fig)
+    return path

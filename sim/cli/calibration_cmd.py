@@ -214,6 +214,8 @@ def _validate_rolling(out: Path, population: int, generations: int, households: 
     atomic_write(out / "rolling_overall.json", lambda tmp: tmp.write_text(json.dumps(pooled, indent=2)))
     for line in rolling.format_summary(summary, pooled):
         typer.echo(line)
+    rolling.plot(table, out / "rolling.png")
+    rolling.plot(table, out / "rolling_usd.png", measure="usd")
     first = rolling.WINDOWS[0]
     setup = _setup(Path("scenarios/baseline.toml"), households, f"{first.last_year}-12", None, threads=1)
     wb = forecast2015.comparison(out / first.name, setup)
@@ -222,7 +224,8 @@ def _validate_rolling(out: Path, population: int, generations: int, households: 
     typer.echo(wb.round(1).to_string())
     means = wb[[c for c in wb.columns if c.endswith("_error")]].mean()
     typer.echo("mean absolute error (points): " + ", ".join(f"{k[:-6]} {v:.1f}" for k, v in means.items()))
-    typer.echo(f"wrote {out}/rolling.csv, rolling_points.csv, rolling_overall.json, wb2015.csv")
+    typer.echo(f"wrote {out}/rolling.csv, rolling_points.csv, rolling_overall.json, rolling.png, "
+               "rolling_usd.png, wb2015.csv")
 
 
 @app.command()
