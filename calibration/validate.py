@@ -1,18 +1,19 @@
 """Out-of-sample validation: predict the held-out targets, compare with a naive forecast.
 
-Parameters calibrated on data up to ``fit_until`` (2014-12) are run over
-2010-2016 (a few seeds, averaged); every held-out target row (2015-2016:
-the rouble collapse, the new patent system, Kyrgyzstan's EAEU accession) is
-scored with the error of :mod:`calibration.distance` (relative error for
-levels, hinge for bounds, percentage points for changes), and so is the
-naive forecast: the last fitted observation of the same series carried
-forward (for a change of citizens present: the change implied by carrying
-the last fitted count forward, i.e. none after it). Series with no fitted
-observation have no naive forecast.
+Parameters calibrated on data up to ``fit_until`` are run over 2010-2021
+(a few seeds, averaged); every held-out target row is scored with the error
+of :mod:`calibration.distance` (relative error for levels, hinge for bounds,
+percentage points for changes), and so is the naive forecast: the last
+fitted observation of the same series carried forward (for a change of
+citizens present: the change implied by carrying the last fitted count
+forward, i.e. none after it). Series with no fitted observation have no
+naive forecast. :mod:`calibration.rolling` does the same for rolling
+origins, with bands.
 
-:func:`criteria` adds the issue's acceptance figures: the mean absolute
-percentage error of the 2010-2016 remittance shares and the 2013-2016 fall
-of citizens present per origin.
+:func:`criteria` adds the acceptance figures: the mean absolute percentage
+error of the 2010-2021 remittance shares, the 2013-2016 fall of citizens
+present, and whether the counts of October 2013 to June 2018 lie in their
+band, per origin.
 """
 
 from __future__ import annotations

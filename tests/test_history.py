@@ -155,3 +155,11 @@ def test_calibrated_parameters_declare_their_prior_inside_the_range():
     for spec in calibrated:
         low, high = spec.prior
         assert spec.low <= low < high <= spec.high and spec.prior_source, spec.name
+
+
+def test_the_parameter_table_of_the_docs_is_up_to_date():
+    from sim.params_doc import MODEL_DOC, current_table, table_lines
+
+    text = MODEL_DOC.read_text(encoding="utf-8")
+    start, end = current_table(text)
+    assert text.splitlines()[start:end] == table_lines(), "run: python -m sim.params_doc"
