@@ -96,3 +96,24 @@ def test_console_script_bad_input(tmp_path):
     proc = subprocess.run([*script, "run", str(tmp_path / "nope.toml")], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "scenario file not found" in proc.stderr
+
+
+@pytest.mark.parametrize(
+    "argv, words",
+    [
+        (["run", "scenarios/baseline.toml", "--households", "many"], ("--households", "integer")),
+        (["run", "scenarios/baseline.toml", "--no-such-option"], ("--no-such-option",)),
+        (["run"], ("scenario",)),
+        (["no-such-command"], ("no-such-command",)),
+        (["run", "scenarios/baseline.toml", "--driver-path", "rosy"], ("--driver-path", "low, central, high")),
+    ],
+)
+def test_parser_errors_are_one_line_with_exit_2(argv, words, capsys, tmp_path):
+    if argv[0] == "run" and len(argv) > 1:
+        argv = [*argv, "--out", str(tmp_path / "x.parquet")]
+    code, out, err = call(argv, capsys)
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and err.startswith("migsim: error:")
+    for word in words:
+        assert word.lower() in err.lower()
+    assert not (tmp_path / "x.parquet").exists()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sys
 
+import typer
+
 from sim.cli.app import app
 from sim.errors import InputError
 
@@ -35,9 +37,31 @@ except ImportError:  # pragma: no cover
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the ``migsim`` console script."""
+    """Entry point of the ``migsim`` console script.
+
+    Every bad input, whether found by our own checks (:class:`InputError`) or
+    by the option parser (a value of the wrong type, an unknown option), is
+    one line on stderr and exit status 2.
+    """
+    try:  # typer 0.29 ships its own copy of click
+        from typer._click import exceptions as errors
+    except ImportError:  # pragma: no cover - older typer on plain click
+        from click import exceptions as errors
+
     try:
-        app(args=argv, standalone_mode=True)
+        code = app(args=argv, standalone_mode=False)
     except InputError as exc:
         print(f"migsim: error: {exc}", file=sys.stderr)
         sys.exit(2)
+    except errors.NoArgsIsHelpError as exc:
+        print(exc.ctx.get_help())
+        sys.exit(0)
+    except errors.UsageError as exc:
+        where = f" (see 'migsim {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else ""
+        message = " ".join(exc.format_message().split())
+        print(f"migsim: error: {message}{where}", file=sys.stderr)
+        sys.exit(2)
+    except typer.Abort:
+        print("migsim: interrupted", file=sys.stderr)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)
