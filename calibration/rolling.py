@@ -81,16 +81,43 @@ def naive_band(history: pd.Series, horizon: int) -> tuple[float, float, float]:
     return last, last * np.exp(-spread), last * np.exp(spread)
 
 
-def score_window(run_dir: Path, window: Window, seed: int = 0) -> pd.DataFrame:
+def backtest_sigma(points: pd.DataFrame, fit_until: str) -> dict[str, float]:
+    """The forecast error of earlier windows, on years up to ``fit_until`` only (no leakage).
+
+    RMS of ``log(observed / forecast median)`` per origin over the share
+    forecasts of windows that end before ``fit_until`` for years not after
+    it; empty if there are none (the first window).
+    """
+    if points.empty:
+        return {}
+    last_year = int(fit_until[:4])
+    earlier = (points["fit_until"] < fit_until) & (points["year"] <= last_year)
+    past = points[earlier & (points["measure"] == "share")]
+    errors = np.log(past["observed"] / past["model"])
+    return {o: float(np.sqrt(np.mean(e**2))) for o, e in errors.groupby(past["origin"])}
+
+
+def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[str, float] | None = None
+                 ) -> pd.DataFrame:  # fmt: skip
     """Every held-out remittance point of a window: observed, model band and median, naive band.
 
-    Returns one row per origin, year and measure (``share`` or ``usd``).
+    ``model_q05``/``model_q95`` carry the posterior and the window's own
+    in-sample discrepancy; ``backtest_q05``/``backtest_q95`` add, in
+    quadrature, the forecast error of earlier windows (:func:`backtest_sigma`;
+    the same band where there is none). Returns one row per origin, year and
+    measure (``share`` or ``usd``).
     """
     particles = pd.read_parquet(run_dir / "particles.parquet")
     targets = load_targets()
     sigma = discrepancy.estimate(particles, targets, window.fit_until)
     with_error = discrepancy.predictive_quantiles(particles, targets, sigma, seed=seed)
     posterior = discrepancy.predictive_quantiles(particles, targets, None, seed=seed)
+    widened = sigma.copy()
+    for origin, extra in (backtest or {}).items():
+        key = f"remit_gdp_pct:{origin}"
+        if key in widened.index:
+            widened.loc[key, "sigma"] = float(np.hypot(widened.loc[key, "sigma"], extra))
+    with_backtest = discrepancy.predictive_quantiles(particles, targets, widened, seed=seed)
     observed = observed_remittances()
     rows = []
     for origin in ORIGINS:
@@ -112,6 +139,9 @@ def score_window(run_dir: Path, window: Window, seed: int = 0) -> pd.DataFrame:
                     "model_q95": float(with_error.loc[key, "q95"]) * scale,
                     "posterior_q05": float(posterior.loc[key, "q05"]) * scale,
                     "posterior_q95": float(posterior.loc[key, "q95"]) * scale,
+                    "backtest_q05": float(with_backtest.loc[key, "q05"]) * scale,
+                    "backtest_q95": float(with_backtest.loc[key, "q95"]) * scale,
+                    "backtest_sigma": float((backtest or {}).get(origin, 0.0)),
                     "naive": last, "naive_q05": low, "naive_q95": high,
                     "sigma": float(sigma.loc[f"remit_gdp_pct:{origin}", "sigma"]),
                 })  # fmt: skip
@@ -121,18 +151,16 @@ def score_window(run_dir: Path, window: Window, seed: int = 0) -> pd.DataFrame:
 def summarize(points: pd.DataFrame) -> pd.DataFrame:
     """Per window, origin and measure: MAPE of model and naive, band coverage and interval scores."""
     obs = points["observed"]
-    p = points.assign(
-        model_ape=(points["model"] / points["observed"] - 1).abs(),
-        naive_ape=(points["naive"] / points["observed"] - 1).abs(),
-        inside=(points["model_q05"] <= obs) & (obs <= points["model_q95"]),
-        naive_inside=(points["naive_q05"] <= obs) & (obs <= points["naive_q95"]),
-        model_is=discrepancy.interval_score(points["model_q05"], points["model_q95"], points["observed"]),
-        naive_is=discrepancy.interval_score(points["naive_q05"], points["naive_q95"], points["observed"]),
-    )  # fmt: skip
-    table = p.groupby(["window", "origin", "measure"], sort=False).agg(
+    columns = {"model_ape": (points["model"] / obs - 1).abs(), "naive_ape": (points["naive"] / obs - 1).abs()}
+    for prefix in ("model", "backtest", "naive"):
+        low, high = points[f"{prefix}_q05"], points[f"{prefix}_q95"]
+        columns[f"{prefix}_inside"] = (low <= obs) & (obs <= high)
+        columns[f"{prefix}_is"] = discrepancy.interval_score(low, high, obs)
+    table = points.assign(**columns).groupby(["window", "origin", "measure"], sort=False).agg(
         points=("observed", "size"), model_mape=("model_ape", "mean"), naive_mape=("naive_ape", "mean"),
-        coverage=("inside", "mean"), naive_coverage=("naive_inside", "mean"),
+        coverage=("model_inside", "mean"), naive_coverage=("naive_inside", "mean"),
         interval_score=("model_is", "mean"), naive_interval_score=("naive_is", "mean"),
+        backtest_coverage=("backtest_inside", "mean"), backtest_interval_score=("backtest_is", "mean"),
     )  # fmt: skip
     table["beats_naive"] = table["model_mape"] < table["naive_mape"]
     table = table.reset_index()
@@ -140,18 +168,26 @@ def summarize(points: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
+def _band(points: pd.DataFrame, prefix: str) -> tuple[float, float]:
+    """Coverage and mean scaled interval score of the band ``{prefix}_q05``-``{prefix}_q95``."""
+    low, high, obs = points[f"{prefix}_q05"], points[f"{prefix}_q95"], points["observed"]
+    inside = (low <= obs) & (obs <= high)
+    return float(inside.mean()), float(discrepancy.interval_score(low, high, obs).mean())
+
+
 def overall(points: pd.DataFrame) -> dict:
     """Pooled figures over every held-out point: coverage, interval scores, MAPEs, counts."""
-    inside = (points["model_q05"] <= points["observed"]) & (points["observed"] <= points["model_q95"])
+    coverage, score = _band(points, "model")
+    backtest_coverage, backtest_score = _band(points, "backtest")
+    naive_coverage, naive_score = _band(points, "naive")
     return {
         "points": int(len(points)),
-        "coverage": float(inside.mean()),
-        "interval_score": float(
-            discrepancy.interval_score(points["model_q05"], points["model_q95"], points["observed"]).mean()
-        ),  # fmt: skip
-        "naive_interval_score": float(
-            discrepancy.interval_score(points["naive_q05"], points["naive_q95"], points["observed"]).mean()
-        ),  # fmt: skip
+        "coverage": coverage,
+        "interval_score": score,
+        "backtest_coverage": backtest_coverage,
+        "backtest_interval_score": backtest_score,
+        "naive_coverage": naive_coverage,
+        "naive_interval_score": naive_score,
         "model_mape": float((points["model"] / points["observed"] - 1).abs().mean()),
         "naive_mape": float((points["naive"] / points["observed"] - 1).abs().mean()),
     }
@@ -160,17 +196,24 @@ def overall(points: pd.DataFrame) -> dict:
 def format_summary(table: pd.DataFrame, pooled: dict) -> list[str]:
     """The printed lines of ``migsim validate --rolling``."""
     lines = [f"{'window':9} {'origin':6} {'measure':7} {'pts':>3} {'model':>7} {'naive':>7} {'beats':>5} "
-             f"{'cover':>6} {'IS':>6} {'naiveIS':>7}"]  # fmt: skip
+             f"{'cover':>6} {'IS':>6} {'btcover':>7} {'btIS':>6} {'naiveIS':>7}"]  # fmt: skip
     for row in table.itertuples(index=False):
         lines.append(f"{row.window:9} {row.origin:6} {row.measure:7} {row.points:>3} {row.model_mape:7.1%} "
                      f"{row.naive_mape:7.1%} {'yes' if row.beats_naive else 'no':>5} {row.coverage:6.0%} "
-                     f"{row.interval_score:6.2f} {row.naive_interval_score:7.2f} {row.note}")  # fmt: skip
+                     f"{row.interval_score:6.2f} {row.backtest_coverage:7.0%} "
+                     f"{row.backtest_interval_score:6.2f} {row.naive_interval_score:7.2f} "
+                     f"{row.note}")  # fmt: skip
     lines.append(
         f"all {pooled['points']} held-out points: 90% band holds {pooled['coverage']:.0%}; interval score "
         f"{pooled['interval_score']:.3f} (naive band {pooled['naive_interval_score']:.3f}); MAPE "
         f"{pooled['model_mape']:.1%} (naive {pooled['naive_mape']:.1%})"
     )
-    lines.append("model: posterior-predictive median (no discrepancy); band: posterior and discrepancy; "
+    lines.append(
+        f"with earlier windows' forecast errors added (bt): band holds {pooled['backtest_coverage']:.0%}, "
+        f"interval score {pooled['backtest_interval_score']:.3f}"
+    )
+    lines.append("model: posterior-predictive median (no discrepancy); band: posterior and the window's "
+                 "in-sample discrepancy; bt: plus earlier windows' forecast errors on years the window saw; "
                  "IS: interval score / observed (lower is better)")  # fmt: skip
     return lines
 

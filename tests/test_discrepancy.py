@@ -77,12 +77,25 @@ def test_summary_counts_wins_and_coverage():
         "window": ["cal-2014"] * 2, "origin": ["TJ"] * 2, "measure": ["share"] * 2, "observed": [10.0, 20.0],
         "model": [11.0, 19.0], "model_q05": [9.0, 21.0], "model_q95": [12.0, 25.0],
         "naive": [15.0, 15.0], "naive_q05": [5.0, 5.0], "naive_q95": [25.0, 25.0],
+        "backtest_q05": [5.0, 5.0], "backtest_q95": [25.0, 25.0], "fit_until": ["2014-12"] * 2,
+        "year": [2015, 2016],
     })  # fmt: skip
     row = rolling.summarize(points).iloc[0]
     assert row["points"] == 2 and row["model_mape"] == pytest.approx(0.075)
     assert row["naive_mape"] == pytest.approx((0.5 + 0.25) / 2) and row["beats_naive"]
-    assert row["coverage"] == 0.5 and row["naive_coverage"] == 1.0
+    assert row["coverage"] == 0.5 and row["naive_coverage"] == 1.0 and row["backtest_coverage"] == 1.0
     assert "in sample" in row["note"]
+
+
+def test_backtest_sigma_uses_only_earlier_windows_and_years_the_window_saw():
+    points = pd.DataFrame({
+        "fit_until": ["2014-12", "2014-12", "2014-12", "2016-12"], "year": [2015, 2016, 2017, 2017],
+        "origin": ["TJ"] * 4, "measure": ["share"] * 4, "observed": [10.0, 10.0, 10.0, 10.0],
+        "model": [10 * np.exp(-0.1), 10 * np.exp(0.3), 99.0, 99.0],
+    })  # fmt: skip
+    assert rolling.backtest_sigma(points, "2014-12") == {}
+    # the 2016 window sees the 2014 window's 2015 and 2016 forecasts, not its 2017 one
+    assert rolling.backtest_sigma(points, "2016-12")["TJ"] == pytest.approx(np.sqrt((0.1**2 + 0.3**2) / 2))
 
 
 def test_ensemble_structural_error_widens_only_the_named_levels():

@@ -205,7 +205,9 @@ def _validate_rolling(out: Path, population: int, generations: int, households: 
         typer.echo(f"{window.name}: calibrating on data to {window.fit_until} from the prior, "
                    f"forecasting {window.first_year}-{window.last_year}")  # fmt: skip
         run_calibration(out / window.name, settings, workers=workers, progress=typer.echo)
-        points.append(rolling.score_window(out / window.name, window))
+        earlier = pd.concat(points, ignore_index=True) if points else pd.DataFrame()
+        backtest = rolling.backtest_sigma(earlier, window.fit_until)
+        points.append(rolling.score_window(out / window.name, window, backtest=backtest))
     table = pd.concat(points, ignore_index=True)
     summary = rolling.summarize(table)
     pooled = rolling.overall(table)
