@@ -53,6 +53,7 @@ calibration: setup
 	  --out results/cal-2021/validation_predictive.csv
 	$(MIGSIM) validate --rolling --population 40 --generations 8 -n 20000 --workers 2 --seed 1 \
 	  --out results/rolling
+	$(PY) -m calibration.discrepancy results/cal-2021 results/rolling/rolling_points.csv
 	rm -rf calibration/runs/sensitivity && cp -r results/sensitivity calibration/runs/sensitivity
 	rm -rf calibration/runs/cal-2021 calibration/runs/rolling calibration/runs/cal-2014 calibration/runs/cal-2016
 	mkdir -p calibration/runs/cal-2021 calibration/runs/rolling

@@ -22,6 +22,7 @@ rolling-origin window's bands come from its own residuals.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -123,3 +124,39 @@ def interval_score(low: np.ndarray, high: np.ndarray, observed: np.ndarray, alph
     below = np.maximum(low - observed, 0.0)
     above = np.maximum(observed - high, 0.0)
     return (width + 2.0 / alpha * (below + above)) / np.abs(observed)
+
+
+def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
+    """Widen a calibration's remittance discrepancy by the rolling windows' forecast errors.
+
+    The level bands of a calibration fitted to 2021 then carry, in
+    quadrature, its in-sample residuals and the RMS log error of the rolling
+    forecasts (all of them of years up to 2021, so nothing after the fit
+    leaks in). Rewrites ``run_dir/discrepancy.csv`` with the columns
+    ``sigma_in_sample`` and ``sigma_forecast`` beside the combined ``sigma``.
+    """
+    from sim.results import atomic_write
+
+    path = Path(run_dir) / "discrepancy.csv"
+    table = pd.read_csv(path).set_index("series")
+    if "sigma_in_sample" in table.columns:  # already combined: start again from the fit's own residuals
+        table["sigma"] = table["sigma_in_sample"]
+    points = pd.read_csv(points_csv)
+    shares = points[points["measure"] == "share"]
+    errors = np.log(shares["observed"] / shares["model"])
+    forecast = errors.groupby(shares["origin"]).apply(lambda e: float(np.sqrt(np.mean(e**2))))
+    table["sigma_in_sample"] = table["sigma"]
+    table["sigma_forecast"] = 0.0
+    for origin, value in forecast.items():
+        key = f"remit_gdp_pct:{origin}"
+        if key in table.index:
+            table.loc[key, "sigma_forecast"] = value
+            table.loc[key, "sigma"] = float(np.hypot(table.loc[key, "sigma_in_sample"], value))
+    atomic_write(path, lambda tmp: table.to_csv(tmp))
+    return table
+
+
+if __name__ == "__main__":  # pragma: no cover
+    import sys
+
+    print(add_forecast_error(Path(sys.argv[1]), Path(sys.argv[2])).round(3).to_string())

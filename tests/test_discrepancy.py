@@ -110,3 +110,19 @@ def test_ensemble_structural_error_widens_only_the_named_levels():
     assert wide.loc[("TJ", "remittances_usd"), "p95"] > 1.3 * plain.loc[("TJ", "remittances_usd"), "p95"]
     for key in (("KG", "remittances_usd"), ("TJ", "migrants_ru")):
         assert wide.loc[key, "p05"] == plain.loc[key, "p05"] and wide.loc[key, "p95"] == plain.loc[key, "p95"]
+
+
+def test_forecast_error_widens_the_shipped_discrepancy(tmp_path):
+    pd.DataFrame({"series": ["remit_gdp_pct:TJ", "banned:TJ"], "target": ["remit_gdp_pct", "banned"],
+                  "sigma": [0.3, 0.1], "points": [12, 1], "pooled": [False, True]}).to_csv(  # fmt: skip
+        tmp_path / "discrepancy.csv", index=False
+    )
+    pd.DataFrame({"measure": ["share", "share", "usd"], "origin": ["TJ"] * 3, "observed": [10.0, 10.0, 1.0],
+                  "model": [10 * np.exp(0.4), 10 * np.exp(-0.4), 5.0]}).to_csv(  # fmt: skip
+        tmp_path / "points.csv", index=False
+    )
+    for _ in range(2):  # running it twice gives the same table
+        table = discrepancy.add_forecast_error(tmp_path, tmp_path / "points.csv")
+    assert table.loc["remit_gdp_pct:TJ", "sigma_forecast"] == pytest.approx(0.4)
+    assert table.loc["remit_gdp_pct:TJ", "sigma"] == pytest.approx(0.5)  # hypot(0.3, 0.4)
+    assert table.loc["banned:TJ", "sigma"] == pytest.approx(0.1)
