@@ -112,7 +112,9 @@ def test_workshop_steps_and_explains(page, dashboard, artifacts):
     before = network.get_attribute("src")
     for n in range(1, 4):
         step.click()
-        expect(counter).to_have_text(f"Month {n}")
+        # the first Step on a fresh clone also compiles the household rule in the server:
+        # wait for the month to advance (readiness), with an upper bound, not a fixed time
+        expect(counter).to_have_text(f"Month {n}", timeout=RUN_S)
     expect(page.locator(".shares-now")).to_contain_text("Month 3:")
     assert network.get_attribute("src") != before
     expect(page.get_by_text("Member 1").first).to_be_visible()
@@ -128,7 +130,7 @@ def test_workshop_steps_and_explains(page, dashboard, artifacts):
     expect(slider).to_have_attribute("aria-valuenow", "4")
     page.wait_for_timeout(500)
     page.get_by_role("button", name="Reset").click()
-    expect(counter).to_have_text("Month 0")
+    expect(counter).to_have_text("Month 0", timeout=RUN_S)
     expect(page.get_by_text("in Russia x4,")).to_be_visible()
 
     page.get_by_role("button", name="Русский").click()
