@@ -15,6 +15,7 @@ bit for bit, whatever the engine or the number of threads.
 from __future__ import annotations
 
 import functools
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -48,6 +49,37 @@ def resolve_scenario(scenario: str | Path | Scenario) -> Scenario:
     if not path.exists() and not path.is_absolute() and (PROJECT_ROOT / path).exists():
         path = PROJECT_ROOT / path
     return load_scenario(path)
+
+
+MAX_SEED = 2**64 - 1  # seeds are hashed as uint64
+MAX_HOUSEHOLDS = 30_000_000  # over three times the 8.1 million households of the three countries
+BYTES_PER_HOUSEHOLD = 110  # measured 103 B with the network (docs/performance.md), plus a margin
+
+
+def check_seed(seed) -> None:
+    """Refuse a seed that is not an integer in [0, 2**64 - 1] (the kernel hashes it as uint64)."""
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or not 0 <= int(seed) <= MAX_SEED:
+        raise InputError(f"seed = {seed!r}; allowed: an integer from 0 to 2**64 - 1")
+
+
+def available_memory() -> int | None:
+    """Bytes of memory available now (Linux), or None where the system does not say."""
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_households(households) -> None:
+    """Refuse a household count out of range, or one whose state would not fit in memory."""
+    if isinstance(households, bool) or not isinstance(households, int | np.integer):
+        raise InputError(f"households = {households!r}; allowed: an integer from 3 to {MAX_HOUSEHOLDS:,}")
+    if not 3 <= households <= MAX_HOUSEHOLDS:
+        raise InputError(f"households = {households:,}; allowed: an integer from 3 to {MAX_HOUSEHOLDS:,}")
+    need, free = int(households) * BYTES_PER_HOUSEHOLD, available_memory()
+    if free is not None and need > 0.8 * free:
+        raise InputError(f"households = {households:,} needs about {need / 2**30:.1f} GiB; "
+                         f"{free / 2**30:.1f} GiB is available: use fewer households")  # fmt: skip
 
 
 class HouseholdAgent(mesa.Agent):
@@ -104,13 +136,11 @@ class MigrationModel(mesa.Model):
         progress: Callable[[int, int], None] | None = None,
         **levers: float,
     ):
-        super().__init__(seed=seed)
         if engine not in ENGINES:
             raise InputError(f"engine = {engine!r}; allowed: {', '.join(ENGINES)}")
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise InputError(f"seed = {seed!r}; allowed: an integer >= 0")
-        if isinstance(households, bool) or not isinstance(households, int | np.integer):
-            raise InputError(f"households = {households!r}; allowed: an integer >= 3")
+        check_seed(seed)
+        check_households(households)
+        super().__init__(seed=seed)
         resolved = resolve_scenario(scenario)
         if until is not None:
             resolved = resolved.with_end(parse_month(until, "until"))

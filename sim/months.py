@@ -9,6 +9,7 @@ import pandas as pd
 from sim.errors import InputError
 
 _PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+FIRST_YEAR, LAST_YEAR = 1900, 2200
 
 
 def parse_month(text: object, where: str) -> int:
@@ -24,6 +25,8 @@ def parse_month(text: object, where: str) -> int:
     match = _PATTERN.match(str(text))
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InputError(f"{where}: {text!r} is not a month; expected YYYY-MM, e.g. 2015-08")
+    if not FIRST_YEAR <= int(match.group(1)) <= LAST_YEAR:
+        raise InputError(f"{where}: {text!r} is out of range; allowed years {FIRST_YEAR} to {LAST_YEAR}")
     return int(match.group(1)) * 12 + int(match.group(2)) - 1
 
 

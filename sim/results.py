@@ -59,8 +59,21 @@ class Results:
         return path
 
 
+def companions(path: Path) -> list[Path]:
+    """The files written beside a results table: the PNG chart, and the CSV's provenance sidecar."""
+    out = [path.with_suffix(".png")]
+    if path.suffix == ".csv":
+        out.append(path.with_suffix(path.suffix + ".json"))
+    return out
+
+
 def check_output_path(path: Path) -> None:
-    """Refuse an output path we cannot write, before any work is done."""
+    """Refuse an output path we cannot write, before any work is done.
+
+    Also refuses a read-only table (it would be silently replaced) and
+    companion paths (the chart, the CSV sidecar) that are folders or
+    read-only files.
+    """
     if path.suffix not in FORMATS:
         raise InputError(f"--out {path}: unknown format {path.suffix!r}; allowed: .parquet, .csv")
     parent = path.parent if str(path.parent) else Path(".")
@@ -68,8 +81,11 @@ def check_output_path(path: Path) -> None:
         raise InputError(f"--out {path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK):
         raise InputError(f"--out {path}: directory {parent} is not writable")
-    if path.exists() and path.is_dir():
-        raise InputError(f"--out {path}: is a directory")
+    for target in (path, *companions(path)):
+        if target.is_dir():
+            raise InputError(f"--out {path}: {target} is a directory; allowed: a file path")
+        if target.exists() and not (target.stat().st_mode & 0o222 and os.access(target, os.W_OK)):
+            raise InputError(f"--out {path}: {target} is read-only; make it writable or choose another --out")
 
 
 def atomic_write(path: Path, write) -> None:

@@ -27,6 +27,7 @@ DRIVER_PATHS = ("low", "central", "high")
 EVENT_KEYS: dict[str, dict[str, str]] = {name: spec.keys for name, spec in EVENT_TYPES.items()}
 SCENARIO_KEYS = {"name", "title", "description", "question", "extends", "start", "end",
                  "spinup_months", "posterior", "driver_path"}  # fmt: skip
+MAX_EXTENDS = 32  # levels of `extends`
 TOP_KEYS = {"scenario", "behaviour", "measurement", "policy", "drivers", "events"}
 
 
@@ -230,6 +231,9 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
         missing parent or a scenario that extends itself.
     """
     path = Path(path).resolve()
+    if len(_chain) >= MAX_EXTENDS:
+        raise InputError(f"{path}: more than {MAX_EXTENDS} scenarios extend one another; allowed at most "
+                         f"{MAX_EXTENDS} levels of 'extends'")  # fmt: skip
     if path in _chain:
         raise InputError(f"{path}: extends itself (chain: {' -> '.join(p.name for p in _chain)})")
     raw = read_toml(path)

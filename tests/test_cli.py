@@ -117,3 +117,46 @@ def test_parser_errors_are_one_line_with_exit_2(argv, words, capsys, tmp_path):
     for word in words:
         assert word.lower() in err.lower()
     assert not (tmp_path / "x.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    "extra, words",
+    [
+        (["--seed", "-1"], ("seed", "2**64")),
+        (["--seed", str(2**64)], ("seed", "2**64")),
+        (["-n", "1000000000"], ("households", "30,000,000")),
+        (["--until", "0000-01"], ("--until", "1900")),
+    ],
+)
+def test_out_of_range_inputs_are_refused_before_any_work(extra, words, capsys, tmp_path):
+    out = tmp_path / "x.parquet"
+    code, _, err = call(["run", "scenarios/baseline.toml", *extra, "--out", str(out)], capsys)
+    assert code == 2 and len(err.strip().splitlines()) == 1
+    assert all(word in err for word in words)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_outputs_that_are_folders_or_read_only_are_refused(capsys, tmp_path):
+    (tmp_path / "r.png").mkdir()
+    code, _, err = call(["run", "scenarios/baseline.toml", "--out", str(tmp_path / "r.parquet")], capsys)
+    assert code == 2 and "r.png is a directory" in err and not (tmp_path / "r.parquet").exists()
+    locked = tmp_path / "locked.csv"
+    locked.write_text("kept\n")
+    locked.chmod(0o444)
+    code, _, err = call(["run", "scenarios/baseline.toml", "--out", str(locked)], capsys)
+    assert code == 2 and "read-only" in err and locked.read_text() == "kept\n"
+
+
+def test_a_long_extends_chain_is_one_line(capsys, tmp_path, baseline_path):
+    parent = baseline_path
+    for k in range(40):
+        path = tmp_path / f"s{k}.toml"
+        path.write_text(f'[scenario]\nextends = "{parent}"\n')
+        parent = path
+    code, _, err = call(["run", str(parent), "--out", str(tmp_path / "x.parquet")], capsys)
+    assert code == 2 and "extends" in err and len(err.strip().splitlines()) == 1
+
+
+def test_calibration_options_are_checked_before_any_run(capsys, tmp_path):
+    code, _, err = call(["calibrate", "--out", str(tmp_path / "c"), "--budget", "0"], capsys)
+    assert code == 2 and "--budget" in err and not (tmp_path / "c").exists()

@@ -61,7 +61,8 @@ def main(argv: list[str] | None = None) -> None:
         message = " ".join(exc.format_message().split())
         print(f"migsim: error: {message}{where}", file=sys.stderr)
         sys.exit(2)
-    except typer.Abort:
-        print("migsim: interrupted", file=sys.stderr)
+    except (typer.Abort, KeyboardInterrupt):
+        print("migsim: interrupted: no output of the interrupted step was written (outputs are written "
+              "whole or not at all)", file=sys.stderr)  # fmt: skip
         sys.exit(130)
     sys.exit(code if isinstance(code, int) else 0)

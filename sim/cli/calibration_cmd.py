@@ -73,6 +73,10 @@ def calibrate(
     from calibration.targets import in_fit, load_targets
 
     _check_workers(workers, scheduler)
+    if budget is not None and budget < 1:
+        raise InputError(f"--budget {budget}; allowed: an integer >= 1 (simulations), or leave it out")
+    if convergence and reference_households < 3:
+        raise InputError(f"--reference-households {reference_households}; allowed: an integer >= 3")
     in_fit(load_targets().head(1), fit_until)  # validates the month
     setup = _setup(scenario, households, until, spinup, threads=1)
     if out.exists() and not out.is_dir():
