@@ -9,6 +9,7 @@ path typed into the page is ever opened.
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -66,16 +67,42 @@ def resolve_choice(root: Path, choice: str) -> Path:
     return path
 
 
+MAX_BYTES = 200 * 2**20  # larger files are listed as skipped, not loaded
+
+
+def is_safe(path: Path, root: Path) -> bool:
+    """True for a regular file or folder, not a link, inside ``root``, a file no larger than MAX_BYTES.
+
+    Links (to files or folders), FIFOs, devices and sockets are never read:
+    a link could show a file outside the results folder, ``/dev/zero`` would
+    exhaust memory, and a FIFO would hang the page.
+    """
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return False
+    if stat.S_ISLNK(info.st_mode) or not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        return False
+    if stat.S_ISREG(info.st_mode) and info.st_size > MAX_BYTES:
+        return False
+    return Path(path).resolve().is_relative_to(Path(root).resolve())
+
+
 def read_table(path: Path) -> pd.DataFrame:
+    """A CSV or Parquet file, or a Parquet dataset folder read part by part (safe parts only)."""
     if path.suffix == ".csv":
         return pd.read_csv(path)
+    if path.is_dir():
+        parts = sorted(p for p in path.rglob("*.parquet") if is_safe(p, path) and p.is_file())
+        return pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True) if parts else pd.DataFrame()
     return pd.read_parquet(path)
 
 
 def folder_files(folder: Path) -> tuple[list[Path], list[Path]]:
-    """Tables (parquet files or datasets, csv) and PNG charts directly in ``folder``."""
-    tables = sorted(p for p in folder.iterdir() if p.suffix in TABLE_SUFFIXES and not p.name.startswith("."))
-    images = sorted(p for p in folder.iterdir() if p.suffix == ".png" and p.is_file())
+    """Tables (parquet files or datasets, csv) and PNG charts directly in ``folder`` that are safe to read."""
+    entries = [p for p in sorted(folder.iterdir()) if not p.name.startswith(".") and is_safe(p, folder)]
+    tables = [p for p in entries if p.suffix in TABLE_SUFFIXES and (p.is_file() or p.suffix == ".parquet")]
+    images = [p for p in entries if p.suffix == ".png" and p.is_file()]
     return tables, images
 
 
@@ -83,9 +110,9 @@ def batch_series(folder: Path) -> pd.DataFrame | None:
     """A batch's results dataset with its run parameters, or None if ``folder`` is not a batch."""
     runs_path = folder / "runs.parquet"
     data_path = folder / "results"
-    if not runs_path.exists() or not data_path.exists():
+    if not is_safe(runs_path, folder) or not is_safe(data_path, folder):
         return None
-    parts = sorted(data_path.glob("part-*.parquet"))  # whole files only (writes are atomic renames)
+    parts = sorted(p for p in data_path.glob("part-*.parquet") if is_safe(p, folder))  # whole files only
     if not parts:
         return None
     data = pd.concat([pd.read_parquet(p) for p in parts], ignore_index=True)
@@ -161,9 +188,10 @@ def BatchView(folder: Path):
 def FolderView(folder: Path):
     """Everything shown for one folder: a batch chart, its tables and its charts."""
     tables, images = folder_files(folder)
-    if (folder / "runs.parquet").exists():
+    batch = is_safe(folder / "runs.parquet", folder) and (folder / "runs.parquet").is_file()
+    if batch:
         BatchView(folder)
-    if not tables and not images and not (folder / "runs.parquet").exists():
+    if not tables and not images and not batch:
         solara.Info(t("empty_folder"))
     if tables:
         solara.Markdown(f"### {t('tables_title')}")

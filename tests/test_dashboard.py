@@ -308,3 +308,25 @@ def test_server_environment(tmp_path):
     assert env.get("NUMBA_THREADING_LAYER") == thread_safe_layer()  # never workqueue for a server
     assert env["MIGSIM_RESULTS"] == str((tmp_path / "res").resolve())
     assert command("127.0.0.1", 9999)[-5:] == ["--production", "--host", "127.0.0.1", "--port", "9999"]
+
+
+def test_research_reads_only_regular_files_inside_the_folder(tmp_path):
+    """Links to files outside, /dev/zero and a FIFO are neither listed nor read (issue 15)."""
+    import os
+
+    import pandas as pd
+
+    from dashboards.research import folder_files, is_safe
+
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    pd.DataFrame({"a": [1, 2]}).to_csv(folder / "good.csv", index=False)
+    (folder / "hosts.csv").symlink_to("/etc/hosts")
+    (folder / "zero.csv").symlink_to("/dev/zero")
+    os.mkfifo(folder / "pipe.csv")
+    (folder / "linked.parquet").symlink_to(tmp_path, target_is_directory=True)
+    tables, images = folder_files(folder)
+    assert [p.name for p in tables] == ["good.csv"] and images == []
+    outside = tmp_path / "outside.csv"
+    outside.write_text("a\n1\n")
+    assert not is_safe(folder / "pipe.csv", folder) and not is_safe(outside, folder)
