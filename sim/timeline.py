@@ -230,9 +230,38 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     rows[:, :, k.SEASON_DEPART] = depart[:, None]
     rows[:, :, k.SEASON_RETURN] = back[:, None]
     rows[:, :, k.STEP_IN_YEAR] = calendar[:, None]
+    check_money(table, scenario)
     return Timeline(
         np.ascontiguousarray(rows), drivers, scenario.start, n_months, spin, recorded_share(months, p)
     )
+
+
+# Largest monthly wage or fee in USD the kernel accepts: with integer cents, 4 members and 30 million
+# households a month's counter stays below 1.2e16, far from the int64 limit of 9.2e18.
+MAX_MONEY_USD = 1e6
+MONEY_COLUMNS = {"the Russian wage": k.W_RU_USD, "the Kazakh wage": k.W_KZ_USD, "the home wage": k.W_HOME_USD,
+                 "the Russian patent": k.FEE_RU_USD, "the Kazakh permit": k.FEE_KZ_USD}  # fmt: skip
+
+
+def check_money(table: np.ndarray, scenario: Scenario) -> None:
+    """Refuse drivers that make a monthly wage or fee in USD not finite or above :data:`MAX_MONEY_USD`.
+
+    The kernel keeps money in int64 cents; this bound keeps every counter far
+    from overflow whatever the drivers, levers and multipliers.
+    """
+    from sim.errors import InputError
+    from sim.months import format_month
+
+    for name, column in MONEY_COLUMNS.items():
+        values = table[:, :, column]
+        bad = ~np.isfinite(values) | (values > MAX_MONEY_USD) | (values < 0)
+        if bad.any():
+            t = int(np.argwhere(bad)[0][0])
+            raise InputError(
+                f"{scenario.source or scenario.name}: the drivers give {name} = {values[t].max():.3g} USD a "
+                f"month in {format_month(scenario.start + t)}; allowed 0 to {MAX_MONEY_USD:,.0f} (check the "
+                "[[drivers]] values and the wage and exchange-rate levers)"
+            )
 
 
 UZ_UNIFICATION = 2017 * 12 + 8  # 5 Sep 2017: the Uzbek som unified at about 8,100 per dollar

@@ -163,3 +163,22 @@ def test_the_parameter_table_of_the_docs_is_up_to_date():
     text = MODEL_DOC.read_text(encoding="utf-8")
     start, end = current_table(text)
     assert text.splitlines()[start:end] == table_lines(), "run: python -m sim.params_doc"
+
+
+@pytest.mark.parametrize(
+    "variable, value", [("wage_ru_rub", 1e15), ("rub_per_usd", 1e-9), ("wage_kz_kzt", 1e15)]
+)
+def test_drivers_that_would_overflow_money_are_refused(tmp_path, variable, value):
+    path = tmp_path / "extreme.toml"
+    path.write_text(f'[scenario]\nextends = "{sim.model.PROJECT_ROOT / BASELINE}"\n'
+                    f'[[drivers]]\nvariable = "{variable}"\nfrom = "2012-01"\nvalue = {value}\n')  # fmt: skip
+    with pytest.raises(InputError, match="USD a month in 2012-01; allowed 0 to 1,000,000"):
+        sim.run(path, households=30, seed=1, until="2012-03")
+
+
+def test_money_at_the_extremes_of_the_levers_does_not_wrap():
+    """The largest wage lever with the strongest rouble lever: every counter stays positive and finite."""
+    frame = sim.run(BASELINE, households=3000, seed=1, until="2011-12", wage_ru_multiplier=20.0,
+                    rub_per_usd_multiplier=0.05).frame  # fmt: skip
+    assert (frame["remittances_usd"] >= 0).all() and np.isfinite(frame["remittances_usd"]).all()
+    assert frame["remittances_usd"].max() > 1e9  # the lever did raise them
