@@ -28,7 +28,7 @@ browser:
 assets: setup
 	$(MIGSIM) assets
 
-test: setup browser assets
+test: setup browser assets lint
 	$(PY) -m pytest -q
 
 test-all: setup browser assets
@@ -36,6 +36,7 @@ test-all: setup browser assets
 
 lint: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 SOBOL_PARAMS = beta_income,beta_network,p_revisit_home,p_revisit_abroad,wage_ratio,asc_ru_tj,asc_ru_kg,asc_ru_uz,remit_share_tj,remit_share_kg,remit_share_uz,hazard_ru_after_law,p_irregular_ru,vulnerable_share,demand_elasticity,eaeu_wage_premium
 

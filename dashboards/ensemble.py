@@ -113,8 +113,11 @@ def national(frame: pd.DataFrame, origin: str = "all") -> pd.DataFrame:
     keys = ["run", "seed", "date"]
     if origin != "all":
         return frame[frame["origin"] == origin][[*keys, *INDICATORS]].reset_index(drop=True)
-    gdp = frame["remittances_usd"] * 12.0 * 100.0 / frame["remittances_gdp_pct"].where(
-        frame["remittances_gdp_pct"] > 0
+    gdp = (
+        frame["remittances_usd"]
+        * 12.0
+        * 100.0
+        / frame["remittances_gdp_pct"].where(frame["remittances_gdp_pct"] > 0)
     )
     work = frame.assign(gdp=gdp.fillna(0.0), poor=frame["poverty_rate"] * frame["households"])
     out = work.groupby(keys, sort=True)[[*SUM_COLUMNS, "gdp", "poor"]].sum().reset_index()
@@ -144,15 +147,17 @@ def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
         scen = yearly.loc["scenario", name] * scale
         diff = (scen - ref.reindex(scen.index)).dropna()
         ref_mean, scen_mean = float(ref.mean()), float(scen.mean())
-        out.append({
-            "indicator": name,
-            "reference": ref_mean,
-            "scenario": scen_mean,
-            "difference": float(diff.mean()),
-            "relative": float(diff.mean() / ref_mean) if ref_mean else np.nan,
-            "low": float(diff.min()),
-            "high": float(diff.max()),
-        })
+        out.append(
+            {
+                "indicator": name,
+                "reference": ref_mean,
+                "scenario": scen_mean,
+                "difference": float(diff.mean()),
+                "relative": float(diff.mean() / ref_mean) if ref_mean else np.nan,
+                "low": float(diff.min()),
+                "high": float(diff.max()),
+            }
+        )
     return pd.DataFrame(out)
 
 

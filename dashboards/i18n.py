@@ -12,6 +12,7 @@ import solara
 LANGUAGES = {"English": "en", "Русский": "ru"}
 lang = solara.reactive("en")
 
+# fmt: off
 TEXT: dict[str, dict[str, str]] = {
     # app and navigation
     "app_title": {"en": "migsim: labour migration from Central Asia",
@@ -234,6 +235,7 @@ TEXT: dict[str, dict[str, str]] = {
                      "ru": "В этой папке нет таблиц и графиков."},
     "runs_count": {"en": "{runs} runs, {indicator}", "ru": "{runs} расчётов, {indicator}"},
 }
+# fmt: on
 
 
 def t(key: str, **args) -> str:

@@ -48,8 +48,13 @@ def list_folders(root: Path) -> list[str]:
         nxt = []
         for folder in frontier:
             for child in sorted(folder.iterdir()):
-                if child.is_dir() and not child.is_symlink() and child.name not in SKIP_DIRS \
-                        and not child.name.startswith(".") and not _is_dataset(child):
+                if (
+                    child.is_dir()
+                    and not child.is_symlink()
+                    and child.name not in SKIP_DIRS
+                    and not child.name.startswith(".")
+                    and not _is_dataset(child)
+                ):
                     found.append(child.relative_to(root).as_posix())
                     nxt.append(child)
         frontier = nxt

@@ -146,7 +146,7 @@ class WorkshopModel(MigrationModel):
         o = int(s.origin[i])
         row = self.month_row[o]  # the month the households used last
         step = self.step_counter
-        neighbours = s.neighbours[s.indptr[i]:s.indptr[i + 1]]
+        neighbours = s.neighbours[s.indptr[i] : s.indptr[i + 1]]
         degree = len(neighbours)
         c_ru, c_kz = int(s.contacts[i, 0]), int(s.contacts[i, 1])
         share_ru = c_ru / degree if degree else 0.0

@@ -113,6 +113,7 @@ def LeverControls(levers: solara.Reactive, outcome):
     with solara.Card(t("eaeu_title"), subtitle=t("eaeu_help")):
         for country in COUNTRIES:
             with solara.Row():
+
                 def toggle(on, country=country):
                     chosen = set(levers.value.eaeu) | {country} if on else set(levers.value.eaeu) - {country}
                     levers.set(replace(levers.value, eaeu=tuple(c for c in COUNTRIES if c in chosen)))
@@ -135,8 +136,9 @@ def LeverControls(levers: solara.Reactive, outcome):
         Note(outcome, "amnesty")
     with solara.Card(t("kz_title"), subtitle=t("kz_help")):
         solara.Checkbox(label=t("kz_available"), value=lv.kz_available, on_value=setter("kz_available"))
-        solara.SliderFloat(lab("kz_fee", lv.kz_fee), value=lv.kz_fee, min=0, max=3, step=0.1,
-                           on_value=setter("kz_fee"))
+        solara.SliderFloat(
+            lab("kz_fee", lv.kz_fee), value=lv.kz_fee, min=0, max=3, step=0.1, on_value=setter("kz_fee")
+        )
         solara.InputText(t("from_month"), value=lv.kz_from, on_value=setter("kz_from"))
         Note(outcome, "kz_permits")
     for control, key, low, high, step, start in (
@@ -189,8 +191,11 @@ def Results(frame, year: int, set_year, first: int, last: int):
         words=[describe(row, year) for _, row in table.iterrows()],
     )[["indicator", "reference", "scenario", "difference", "words"]]
     shown = shown.rename(columns={c: t(f"col_{c}") for c in shown.columns})
-    solara.Text(f"{t('headline_title', year=year)} ({place})", classes=["headline-title"],
-                style={"font-size": "1.25rem", "font-weight": "500", "margin": "12px 0 4px"})
+    solara.Text(
+        f"{t('headline_title', year=year)} ({place})",
+        classes=["headline-title"],
+        style={"font-size": "1.25rem", "font-weight": "500", "margin": "12px 0 4px"},
+    )
     for _, row in table.iterrows():
         solara.Text(describe(row, year), classes=["headline-line"])
     solara.DataFrame(shown.round(2), items_per_page=10)

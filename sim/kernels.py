@@ -420,9 +420,7 @@ def household_rule(
                     row, skill_i, m_sex[i, m], m_age[i, m], loc, others,
                     share_ru, share_kz, aware[i], returnee,
                 )  # fmt: skip
-                ru_open = loc == RUSSIA or (
-                    row[CLOSED_RU] < 0.5 and not (banned and m_ban_known[i, m] == 1)
-                )
+                ru_open = loc == RUSSIA or (row[CLOSED_RU] < 0.5 and not (banned and m_ban_known[i, m] == 1))
                 kz_open = loc == KAZAKHSTAN or row[CLOSED_KZ] < 0.5
                 p_home, p_ru, p_kz = choice_probabilities(u_home, u_ru, u_kz, ru_open, kz_open)
                 pick = draw(key, m, S_CHOICE)

@@ -104,9 +104,7 @@ def _segments(group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return villages(group, village_size=2**62)
 
 
-def build_network(
-    region: np.ndarray, origin: np.ndarray, spec: NetworkSpec, seed: int
-) -> Network:
+def build_network(region: np.ndarray, origin: np.ndarray, spec: NetworkSpec, seed: int) -> Network:
     """The fast generator: vectorised draws, numba CSR packing."""
     n = len(region)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 2]))
@@ -188,9 +186,7 @@ def _pack_csr(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.
     return new_indptr, out
 
 
-def build_networkx(
-    region: np.ndarray, origin: np.ndarray, spec: NetworkSpec, seed: int
-) -> nx.Graph:
+def build_networkx(region: np.ndarray, origin: np.ndarray, spec: NetworkSpec, seed: int) -> nx.Graph:
     """The same family built with networkx generators (small graphs only)."""
     n = len(region)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 3]))

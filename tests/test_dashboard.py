@@ -59,7 +59,7 @@ def test_levers_add_validated_events(baseline_path):
     out = apply_levers(base, Levers(eaeu=("TJ", "KG"), amnesty_share=0.5, campaign=0.2, rub_shock=1.5,
                                     rub_months=0))  # fmt: skip
     assert out.ok
-    added = [e.type for e in out.scenario.events[len(base.events):]]
+    added = [e.type for e in out.scenario.events[len(base.events) :]]
     assert sorted(added) == ["amnesty", "eaeu_accession", "information_campaign"]  # KG is a member already
     assert out.notes["eaeu_KG"][0] == "already_member"
     assert out.scenario.drivers[-1].variable == "rub_per_usd" and out.scenario.drivers[-1].until is None
@@ -290,8 +290,10 @@ def test_assets_without_npm_says_what_to_do(tmp_path, monkeypatch):
 def test_dashboard_command_checks_port_and_assets(tmp_path, capsys):
     from sim.cli import main
 
-    cases = ((["dashboard", "--port", "0"], "--port 0"),
-             (["dashboard", "--assets-dir", str(tmp_path)], "run `migsim assets` first"))
+    cases = (
+        (["dashboard", "--port", "0"], "--port 0"),
+        (["dashboard", "--assets-dir", str(tmp_path)], "run `migsim assets` first"),
+    )
     for argv, message in cases:
         with pytest.raises(SystemExit) as exc:
             main(argv)

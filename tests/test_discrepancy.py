@@ -113,12 +113,25 @@ def test_ensemble_structural_error_widens_only_the_named_levels():
 
 
 def test_forecast_error_widens_the_shipped_discrepancy(tmp_path):
-    pd.DataFrame({"series": ["remit_gdp_pct:TJ", "banned:TJ"], "target": ["remit_gdp_pct", "banned"],
-                  "sigma": [0.3, 0.1], "points": [12, 1], "pooled": [False, True]}).to_csv(  # fmt: skip
+    pd.DataFrame(
+        {
+            "series": ["remit_gdp_pct:TJ", "banned:TJ"],
+            "target": ["remit_gdp_pct", "banned"],
+            "sigma": [0.3, 0.1],
+            "points": [12, 1],
+            "pooled": [False, True],
+        }
+    ).to_csv(  # fmt: skip
         tmp_path / "discrepancy.csv", index=False
     )
-    pd.DataFrame({"measure": ["share", "share", "usd"], "origin": ["TJ"] * 3, "observed": [10.0, 10.0, 1.0],
-                  "model": [10 * np.exp(0.4), 10 * np.exp(-0.4), 5.0]}).to_csv(  # fmt: skip
+    pd.DataFrame(
+        {
+            "measure": ["share", "share", "usd"],
+            "origin": ["TJ"] * 3,
+            "observed": [10.0, 10.0, 1.0],
+            "model": [10 * np.exp(0.4), 10 * np.exp(-0.4), 5.0],
+        }
+    ).to_csv(  # fmt: skip
         tmp_path / "points.csv", index=False
     )
     for _ in range(2):  # running it twice gives the same table

@@ -112,7 +112,7 @@ def make_chunks(spec: BatchSpec, pending: pd.DataFrame, runs_per_task: int) -> l
     records = pending.drop(columns=["status", "error"]).to_dict("records")
     chunks = []
     for start in range(0, len(records), runs_per_task):
-        runs = tuple(records[start:start + runs_per_task])
+        runs = tuple(records[start : start + runs_per_task])
         names = {r["scenario"] for r in runs}
         chunks.append(Chunk({n: packed[n] for n in names}, spec.households, runs, spec.parameters,
                             spec.fail_runs))  # fmt: skip

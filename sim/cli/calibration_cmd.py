@@ -230,8 +230,10 @@ def _validate_rolling(out: Path, population: int, generations: int, households: 
     typer.echo(wb.round(1).to_string())
     means = wb[[c for c in wb.columns if c.endswith("_error")]].mean()
     typer.echo("mean absolute error (points): " + ", ".join(f"{k[:-6]} {v:.1f}" for k, v in means.items()))
-    typer.echo(f"wrote {out}/rolling.csv, rolling_points.csv, rolling_overall.json, rolling.png, "
-               "rolling_usd.png, wb2015.csv")
+    typer.echo(
+        f"wrote {out}/rolling.csv, rolling_points.csv, rolling_overall.json, rolling.png, "
+        "rolling_usd.png, wb2015.csv"
+    )
 
 
 @app.command()
