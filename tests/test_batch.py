@@ -379,3 +379,33 @@ def test_smoke_batch_amnesty_lowers_the_ban_stock(folder):
     keys = ["point", "replicate", "date", "origin"]
     pivot = before.pivot_table(index=keys, columns="scenario", values="banned")
     assert (pivot["ban_amnesty"] == pivot["baseline"]).all()
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_folder(folder, spec_path, reference):
+    from sim.batch.store import writer_lock
+
+    with writer_lock(folder / "ref"):
+        with pytest.raises(InputError, match="another batch is writing to it.*pid"):
+            run_batch(load_spec(spec_path), folder / "ref", workers=1)
+    # released: the finished batch is seen as finished again
+    assert run_batch(load_spec(spec_path), folder / "ref", workers=1).skipped == 8
+
+
+def test_damaged_or_duplicated_parts_are_reported_not_summed(folder, reference):
+    import shutil
+
+    copy = folder / "damaged"
+    shutil.copytree(folder / "ref", copy, ignore=shutil.ignore_patterns(".lock"))
+    parts = sorted((copy / "results").glob("part-*.parquet"))
+    data = bytearray(parts[0].read_bytes())
+    start = 64  # inside the first data page (the footer at the end holds the schema and metadata)
+    data[start : start + 16] = bytes(b ^ 0xFF for b in data[start : start + 16])
+    parts[0].write_bytes(bytes(data))
+    with pytest.raises(InputError, match=f"{parts[0].name}: damaged or truncated.*delete this file"):
+        read_results(copy)
+    twice = folder / "twice"
+    shutil.copytree(folder / "ref", twice, ignore=shutil.ignore_patterns(".lock"))
+    first = sorted((twice / "results").glob("part-*.parquet"))[0]
+    shutil.copy(first, first.with_name("part-9999998-9999999.parquet"))
+    with pytest.raises(InputError, match="stored more than once"):
+        read_results(twice)

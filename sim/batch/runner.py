@@ -265,8 +265,6 @@ def run_batch(
     progress : bool
         Show a tqdm bar (runs done, failed, time left) on stderr.
     """
-    from dask.distributed import as_completed
-
     if workers is not None and scheduler is not None:
         raise InputError("--workers and --scheduler exclude each other; give one")
     if workers is not None and workers < 1:
@@ -274,6 +272,14 @@ def run_batch(
     if runs_per_task is not None and runs_per_task < 1:
         raise InputError(f"--runs-per-task {runs_per_task}; allowed: an integer >= 1")
     clock = time.perf_counter()
+    with store.writer_lock(out):
+        return _run_locked(spec, out, workers, scheduler, runs_per_task, progress, clock)
+
+
+def _run_locked(spec, out, workers, scheduler, runs_per_task, progress, clock) -> BatchReport:
+    """:func:`run_batch` once the batch directory's lock is held."""
+    from dask.distributed import as_completed
+
     out = store.prepare(out, spec)
     identity = spec.identity()
     runs = store.plan(spec)

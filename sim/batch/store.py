@@ -14,9 +14,12 @@ is what is done.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -31,8 +34,66 @@ STATUSES = ("pending", "done", "failed")
 KEY_COLUMNS = ("run_id", "scenario", "point", "replicate", "seed")
 
 
+LOCK_NAME = ".lock"
+
+
 def results_dir(out: Path) -> Path:
     return Path(out) / "results"
+
+
+@contextlib.contextmanager
+def writer_lock(out: str | Path) -> Iterator[Path]:
+    """Hold an exclusive lock on a batch directory while writing to it.
+
+    A second writer is refused with one line naming the holder (its process
+    id and start time), so two batches never store the same runs twice or
+    delete each other's temporary files. The lock is released when the
+    holder ends, however it ends (the operating system drops it).
+    """
+    import fcntl
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / LOCK_NAME, "a+")  # noqa: SIM115  (held for the whole batch)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise InputError(
+            f"--out {out}: another batch is writing to it ({holder}); wait for it to end or use another --out"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"migsim batch, pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    handle.flush()
+    try:
+        yield out
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def read_part(path: Path, columns: list[str] | None = None):
+    """A results part as an Arrow table, its page checksums verified.
+
+    Raises
+    ------
+    InputError
+        Naming the file, if it is damaged or truncated, and what to do.
+    """
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path, columns=columns, page_checksum_verification=True)
+    except (OSError, ValueError) as exc:  # ArrowInvalid and ArrowIOError derive from these
+        raise InputError(
+            f"{path}: damaged or truncated ({str(exc).splitlines()[0][:120]}); delete this file and run "
+            "the batch again: its runs will be computed again"
+        ) from None
 
 
 def prepare(out: str | Path, spec: BatchSpec) -> Path:
@@ -58,7 +119,7 @@ def prepare(out: str | Path, spec: BatchSpec) -> Path:
                 "(its scenarios, design, seeds, households or horizon changed); "
                 "use a new --out directory, or delete the old one to start again"
             )
-    elif out.exists() and any(out.iterdir()):
+    elif out.exists() and any(p.name != LOCK_NAME for p in out.iterdir()):
         raise InputError(f"--out {out}: is a non-empty directory without batch.json; use a new directory")
     results_dir(out).mkdir(parents=True, exist_ok=True)
     for stale in results_dir(out).glob(".part-*"):
@@ -101,11 +162,10 @@ def plan(spec: BatchSpec) -> pd.DataFrame:
 
 def finished_run_ids(out: str | Path) -> set[int]:
     """Run ids present in ``out/results`` (the runs already done)."""
-    import pyarrow.parquet as pq
-
     done: set[int] = set()
     for path in sorted(results_dir(Path(out)).glob("part-*.parquet")):
-        column = pq.read_table(path, columns=["run_id"]).column("run_id")
+        read_part(path)  # every page verified: a damaged part is reported, not counted as done
+        column = read_part(path, columns=["run_id"]).column("run_id")
         done.update(int(v) for v in pd.unique(column.to_numpy()))
     return done
 
@@ -120,23 +180,30 @@ def write_part(out: str | Path, frame: pd.DataFrame, identity: str) -> Path:
     table = pa.Table.from_pandas(frame, preserve_index=False)
     meta = json.dumps({"batch_identity": identity, "runs": sorted(int(v) for v in ids.unique())})
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), b"migsim": meta.encode()})
-    atomic_write(path, lambda tmp: pq.write_table(table, tmp))
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, write_page_checksum=True))
     return path
 
 
 def write_runs(out: str | Path, runs: pd.DataFrame) -> Path:
     """Write the run list with statuses, atomically."""
     path = Path(out) / "runs.parquet"
-    atomic_write(path, lambda tmp: runs.to_parquet(tmp, index=False))
+    atomic_write(path, lambda tmp: runs.to_parquet(tmp, index=False, write_page_checksum=True))
     return path
 
 
 def read_results(out: str | Path) -> pd.DataFrame:
     """All finished runs as one table, sorted by ``run_id``, date and origin."""
     folder = results_dir(Path(out))
-    if not any(folder.glob("part-*.parquet")):
+    parts = sorted(folder.glob("part-*.parquet"))
+    if not parts:
         raise InputError(f"{out}: no finished runs under {folder}")
-    frame = pd.read_parquet(folder)
+    frame = pd.concat([read_part(p).to_pandas() for p in parts], ignore_index=True)
+    keys = [c for c in ("run_id", "date", "origin", "region", "sex") if c in frame.columns]
+    duplicated = frame.duplicated(keys)
+    if duplicated.any():
+        first = frame.loc[duplicated, "run_id"].iloc[0]
+        raise InputError(f"{folder}: run {first} is stored more than once (two batches wrote here?); "
+                         "delete the duplicate part files, or start again in a new --out")  # fmt: skip
     return frame.sort_values(["run_id", "date", "origin"], kind="stable").reset_index(drop=True)
 
 
