@@ -19,6 +19,7 @@ history; a rerun with the same settings continues it), ``settings.json``,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -36,7 +37,7 @@ from calibration.runner import RunSetup, run_targets, seed_for
 from calibration.targets import DEFAULT_FIT_UNTIL, horizon, in_fit, load_targets
 from sim.errors import InputError
 from sim.params import PRIORS as PARAM_PRIORS
-from sim.results import atomic_write
+from sim.results import atomic_write, folder_lock, read_state
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,20 @@ def _prior(priors: Mapping[str, tuple[float, float]]):
     return Distribution(**{k: RV("uniform", lo, hi - lo) for k, (lo, hi) in priors.items()})
 
 
+def check_database(db: Path) -> None:
+    """Refuse a damaged or empty pyabc database in one line, before any simulation."""
+    import sqlite3
+
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as con:
+            populations = con.execute("SELECT count(*) FROM populations").fetchone()[0]
+    except sqlite3.Error as exc:
+        raise InputError(f"{db}: damaged or not a pyabc database ({exc}); delete it and settings.json "
+                         "to start the calibration again, or restore it") from None  # fmt: skip
+    if populations < 1:
+        raise InputError(f"{db}: holds no generation; delete it and settings.json to start again")
+
+
 def _check_settings(out: Path, settings: CalibrationSettings) -> bool:
     """True if ``out`` holds a run to continue; raise if it was made with other settings."""
     db = out / "abc.db"
@@ -115,7 +130,8 @@ def _check_settings(out: Path, settings: CalibrationSettings) -> bool:
     path = out / "settings.json"
     if not path.exists():
         raise InputError(f"{db} exists without settings.json; use a new --out directory")
-    old = json.loads(path.read_text())
+    check_database(db)
+    old = read_state(path, "calibration settings")
     new = settings.as_dict()
     for key in RESUME_KEYS:
         if old.get(key) != new.get(key):
@@ -276,19 +292,25 @@ def calibrate(
 
     Returns the summary recorded in ``settings.json``.
     """
-    import pyabc
-
     out = Path(out)
     if settings.population < 2 or settings.generations < 1:
         raise InputError("--population must be >= 2 and --generations >= 1")
     if not 0.1 <= settings.kernel_scaling <= 10:
         raise InputError(f"--kernel-scaling {settings.kernel_scaling}; allowed: a number in [0.1, 10]")
-    out.mkdir(parents=True, exist_ok=True)
     for name, (lo, hi) in settings.priors.items():
         from sim.params import check_value
 
         check_value(name, lo, "priors")
         check_value(name, hi, "priors")
+    with folder_lock(out, "calibration"):
+        return _calibrate_locked(out, settings, workers, scheduler, progress)
+
+
+def _calibrate_locked(out: Path, settings: CalibrationSettings, workers: int, scheduler: str | None,
+                      progress: Callable[[str], None] | None) -> dict:  # fmt: skip
+    """:func:`calibrate` once the run directory's lock is held."""
+    import pyabc
+
     resume = _check_settings(out, settings)
     all_targets = load_targets()
     fit = all_targets[in_fit(all_targets, settings.fit_until)].reset_index(drop=True)
@@ -302,8 +324,6 @@ def calibrate(
     db = f"sqlite:///{(out / 'abc.db').resolve()}"
     record = settings.as_dict()
     clock = time.perf_counter()
-
-    import contextlib
 
     from calibration.runner import dask_client
 

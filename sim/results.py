@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,6 +89,54 @@ def check_output_path(path: Path) -> None:
             raise InputError(f"--out {path}: {target} is a directory; allowed: a file path")
         if target.exists() and not (target.stat().st_mode & 0o222 and os.access(target, os.W_OK)):
             raise InputError(f"--out {path}: {target} is read-only; make it writable or choose another --out")
+
+
+@contextlib.contextmanager
+def folder_lock(out: str | Path, what: str) -> Iterator[Path]:
+    """Hold an exclusive lock on an output folder (a batch, a calibration) while writing to it.
+
+    A second writer is refused with one line naming the holder (its process
+    id and start time), so two runs never store the same results twice or
+    delete each other's temporary files. The lock is released when the
+    holder ends, however it ends (the operating system drops it).
+    """
+    import fcntl
+
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {out}: exists and is not a directory")
+    out.mkdir(parents=True, exist_ok=True)
+    handle = open(out / ".lock", "a+")  # noqa: SIM115  (held for the whole run)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise InputError(f"--out {out}: another {what} is writing to it ({holder}); wait for it to end, "
+                         "or use another --out") from None  # fmt: skip
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"migsim {what}, pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}")
+    handle.flush()
+    try:
+        yield out
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def read_state(path: Path, what: str) -> dict:
+    """A JSON state file (``batch.json``, ``settings.json``); if damaged, one line saying what to do."""
+    try:
+        value = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: damaged {what} ({type(exc).__name__}); restore it, or start again in a "
+                         "new --out directory") from None  # fmt: skip
+    if not isinstance(value, dict):
+        raise InputError(f"{path}: damaged {what} (not a JSON object); restore it, or start again in a "
+                         "new --out directory")  # fmt: skip
+    return value
 
 
 def atomic_write(path: Path, write) -> None:

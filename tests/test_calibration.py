@@ -312,3 +312,22 @@ def test_sensitivity_on_dask(tmp_path, capsys):
                      "-n", "800", "--workers", "2", "--params", "beta_income,asc_ru_tj")  # fmt: skip
     assert code == 0
     assert len(pd.read_csv(tmp_path / "sobol_runs.csv")) == 4 * (2 + 2)
+
+
+def test_damaged_state_files_and_a_second_writer_are_one_line(smoke_run, capsys, tmp_path):
+    import shutil
+
+    from sim.results import folder_lock
+
+    copy = tmp_path / "run"
+    shutil.copytree(smoke_run, copy, ignore=shutil.ignore_patterns(".lock"))
+    with folder_lock(copy, "calibration"):
+        code, _, err = cli(capsys, "calibrate", "--out", copy, *SMOKE)
+    assert code == 2 and "another calibration is writing to it" in err
+    (copy / "settings.json").write_text("{ not json")
+    code, _, err = cli(capsys, "calibrate", "--out", copy, *SMOKE)
+    assert code == 2 and "settings.json: damaged" in err and len(err.strip().splitlines()) == 1
+    shutil.copy(smoke_run / "settings.json", copy / "settings.json")
+    (copy / "abc.db").write_bytes(b"")
+    code, _, err = cli(capsys, "calibrate", "--out", copy, *SMOKE)
+    assert code == 2 and "abc.db" in err and len(err.strip().splitlines()) == 1

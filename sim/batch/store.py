@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +25,7 @@ import pandas as pd
 
 from sim.batch.spec import BatchSpec
 from sim.errors import InputError
-from sim.results import atomic_write
+from sim.results import atomic_write, folder_lock, read_state
 
 log = logging.getLogger(__name__)
 
@@ -43,38 +42,9 @@ def results_dir(out: Path) -> Path:
 
 @contextlib.contextmanager
 def writer_lock(out: str | Path) -> Iterator[Path]:
-    """Hold an exclusive lock on a batch directory while writing to it.
-
-    A second writer is refused with one line naming the holder (its process
-    id and start time), so two batches never store the same runs twice or
-    delete each other's temporary files. The lock is released when the
-    holder ends, however it ends (the operating system drops it).
-    """
-    import fcntl
-
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {out}: exists and is not a directory")
-    out.mkdir(parents=True, exist_ok=True)
-    handle = open(out / LOCK_NAME, "a+")  # noqa: SIM115  (held for the whole batch)
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "another process"
-        handle.close()
-        raise InputError(
-            f"--out {out}: another batch is writing to it ({holder}); wait for it to end or use another --out"
-        ) from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(f"migsim batch, pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}")
-    handle.flush()
-    try:
-        yield out
-    finally:
-        fcntl.flock(handle, fcntl.LOCK_UN)
-        handle.close()
+    """Hold the batch directory's exclusive lock while writing (:func:`sim.results.folder_lock`)."""
+    with folder_lock(out, "batch") as folder:
+        yield folder
 
 
 def read_part(path: Path, columns: list[str] | None = None):
@@ -111,7 +81,7 @@ def prepare(out: str | Path, spec: BatchSpec) -> Path:
     identity = spec.identity()
     marker = out / "batch.json"
     if marker.exists():
-        stored = json.loads(marker.read_text())
+        stored = read_state(marker, "batch identity")
         if stored.get("identity") != identity:
             raise InputError(
                 f"--out {out}: holds batch {stored.get('spec', '?')} with identity "

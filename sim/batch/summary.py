@@ -100,7 +100,7 @@ def summarize(directory: str | Path, out: str | Path | None = None) -> tuple[Pat
     (Path, Path)
         The table and the chart.
     """
-    import json
+    from sim.results import read_state
 
     directory = Path(directory)
     if not (directory / "batch.json").is_file():
@@ -113,7 +113,7 @@ def summarize(directory: str | Path, out: str | Path | None = None) -> tuple[Pat
     keys = _group_keys(runs)
     parameters = [k for k in keys if k not in ("scenario", "point")]
     table = summary_table(results, keys)
-    meta = json.loads((directory / "batch.json").read_text())
+    meta = read_state(directory / "batch.json", "batch identity")
     from sim.results import write_table
 
     write_table(table, out, {"batch_identity": meta["identity"], "spec": meta["spec"],
