@@ -9,6 +9,7 @@ executed; unknown keys are errors. ``docs/scenarios.md`` documents the format.
 from __future__ import annotations
 
 import tomllib
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,6 +280,12 @@ def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
         raise InputError(f"{path}: use [[drivers]] and [[events]] (arrays of tables)")
     drivers = tuple(_parse_driver(d, f"{path}: drivers[{k}]") for k, d in enumerate(drivers_raw))
     events = tuple(_parse_event(e, f"{path}: events[{k}]", start) for k, e in enumerate(events_raw))
+    for k, event in enumerate(events):
+        first = event.get("date", event.get("from"))
+        if first is not None and first > end:
+            message = (f"{path}: events[{k}] ({event.type}) starts {format_month(first)}, after the "
+                       f"scenario's end {format_month(end)}: it changes nothing")  # fmt: skip
+            warnings.warn(message, stacklevel=2)
     return Scenario(
         name=name,
         title=str(head.get("title", name)),

@@ -286,3 +286,13 @@ def test_bad_scenario_on_the_command_line_exits_2(tmp_path, capsys):
     assert exit_info.value.code == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "migsim: error:" in err and "extends itself" in err
+
+
+def test_an_event_after_the_horizon_is_warned_about(tmp_path):
+    path = tmp_path / "late.toml"
+    path.write_text(
+        f'[scenario]\nextends = "{BASELINE.resolve()}"\nend = "2012-12"\n'
+        '[[events]]\ntype = "amnesty"\ncountry = "TJ"\ndate = "2015-01"\nshare = 0.5\nnote = "late"\n'
+    )
+    with pytest.warns(UserWarning, match=r"events\[0\] \(amnesty\) starts 2015-01, after the scenario's end"):
+        sim.load_scenario(path)

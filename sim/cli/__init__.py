@@ -36,6 +36,12 @@ except ImportError:  # pragma: no cover
     pass
 
 
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings of our own inputs as one line on stderr (library warnings keep their category)."""
+    prefix = "warning" if category is UserWarning else category.__name__
+    print(f"migsim: {prefix}: {message}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``migsim`` console script.
 
@@ -43,6 +49,9 @@ def main(argv: list[str] | None = None) -> None:
     by the option parser (a value of the wrong type, an unknown option), is
     one line on stderr and exit status 2.
     """
+    import warnings
+
+    warnings.showwarning = _one_line_warning
     try:  # typer 0.29 ships its own copy of click
         from typer._click import exceptions as errors
     except ImportError:  # pragma: no cover - older typer on plain click
