@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 MIGSIM := $(VENV)/bin/migsim
 HOUSEHOLDS ?= 100000
 
-.PHONY: setup baseline test test-all lint browser assets bench calibration clean
+.PHONY: setup baseline test test-all lint browser slurm assets bench calibration clean
 
 setup: $(VENV)/.installed
 
@@ -25,13 +25,19 @@ browser:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }
 
+# Debian's Slurm and munge for the cluster test (tests/test_slurm.py starts a one-node Slurm on this host).
+slurm:
+	@command -v slurmctld >/dev/null 2>&1 && command -v munged >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q slurm-wlm munge; }
+
 assets: setup
 	$(MIGSIM) assets
 
-test: setup browser assets lint
+test: setup browser slurm assets lint
 	$(PY) -m pytest -q
 
-test-all: setup browser assets
+test-all: setup browser slurm assets
 	$(PY) -m pytest -q -m ""
 
 lint: setup
