@@ -160,3 +160,24 @@ def test_a_long_extends_chain_is_one_line(capsys, tmp_path, baseline_path):
 def test_calibration_options_are_checked_before_any_run(capsys, tmp_path):
     code, _, err = call(["calibrate", "--out", str(tmp_path / "c"), "--budget", "0"], capsys)
     assert code == 2 and "--budget" in err and not (tmp_path / "c").exists()
+
+
+def test_ctrl_c_is_one_line_exit_130_and_writes_nothing(tmp_path):
+    """SIGINT to a long run, as a terminal sends it: one line on stderr, status 130, no table."""
+    import signal
+    import time
+
+    out = tmp_path / "big.parquet"
+    command = [sys.executable, "-c", "from sim.cli import main; main()", "run", "scenarios/baseline.toml",
+               "-n", "3000000", "--out", str(out)]  # fmt: skip
+    run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    time.sleep(6)  # starting up, building 3 million households or stepping: any of them must end cleanly
+    assert run.poll() is None, "the run ended before the signal"
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    lines = [line for line in err.splitlines() if line.startswith("migsim:")]
+    assert len(lines) == 1 and "interrupted" in lines[0] and "Traceback" not in err
+    assert not out.exists() and not out.with_suffix(".png").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left

@@ -87,7 +87,12 @@ def calibrate(
                                    generations=generations, max_simulations=budget)  # fmt: skip
     if kernel_scaling is not None:
         settings.kernel_scaling = kernel_scaling
-    summary = run_calibration(out, settings, workers=workers, scheduler=scheduler, progress=typer.echo)
+    try:
+        summary = run_calibration(out, settings, workers=workers, scheduler=scheduler, progress=typer.echo)
+    except KeyboardInterrupt:
+        typer.echo(f"migsim: interrupted; the finished generations are kept in {out / 'abc.db'}: run the "
+                   "same command again to continue", err=True)  # fmt: skip
+        raise typer.Exit(130) from None
     for t, (eps, samples) in enumerate(zip(summary["epsilons"], summary["samples_per_generation"],
                                            strict=True)):  # fmt: skip
         typer.echo(f"generation {t}: epsilon {eps:.4f}, {samples} simulations")

@@ -127,6 +127,10 @@ def run(
     try:
         results = run_scenario(resolved, households=households, seed=seed, engine=engine,
                                threads=threads, progress=progress)  # fmt: skip
+    except KeyboardInterrupt:
+        progress.close()
+        typer.echo(f"migsim: interrupted; nothing was written ({out} is written when a run ends)", err=True)
+        raise typer.Exit(130) from None
     finally:
         progress.close()
     results.write(out, by=keys, annual_totals=annual)
