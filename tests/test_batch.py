@@ -409,3 +409,13 @@ def test_damaged_or_duplicated_parts_are_reported_not_summed(folder, reference):
     shutil.copy(first, first.with_name("part-9999998-9999999.parquet"))
     with pytest.raises(InputError, match="stored more than once"):
         read_results(twice)
+
+
+def test_a_damaged_batch_json_is_one_line(folder, spec_path, reference):
+    import shutil
+
+    copy = folder / "bad_marker"
+    shutil.copytree(folder / "ref", copy, ignore=shutil.ignore_patterns(".lock"))
+    (copy / "batch.json").write_text('{"identity": ')
+    with pytest.raises(InputError, match="batch.json: damaged batch identity.*new --out"):
+        run_batch(load_spec(spec_path), copy, workers=1)

@@ -296,3 +296,20 @@ def test_an_event_after_the_horizon_is_warned_about(tmp_path):
     )
     with pytest.warns(UserWarning, match=r"events\[0\] \(amnesty\) starts 2015-01, after the scenario's end"):
         sim.load_scenario(path)
+
+
+@pytest.mark.parametrize(
+    "table, words",
+    [
+        (
+            'variable = "rub_per_usd"\nfrom = "2020-01"\nuntil = "2019-01"\nmultiply = 1.1',
+            "before its 'from'",
+        ),
+        ('variable = "rub_per_usd"\nfrom = "1800-01"\nmultiply = 1.1', "1900"),
+    ],
+)
+def test_driver_months_are_checked_like_event_months(tmp_path, table, words):
+    path = tmp_path / "bad.toml"
+    path.write_text(f'[scenario]\nextends = "{BASELINE.resolve()}"\n[[drivers]]\n{table}\nnote = "x"\n')
+    with pytest.raises(InputError, match=words):
+        sim.load_scenario(path)
