@@ -10,6 +10,7 @@ page) instead of raising.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field, replace
 
 from sim.errors import InputError
@@ -17,6 +18,8 @@ from sim.months import format_month, parse_month
 from sim.scenario import DriverChange, Event, Scenario, _parse_event
 
 COUNTRIES = ("TJ", "KG", "UZ")
+# levers start in January of the next full year: a what-if is asked about the future
+NEXT_YEAR = f"{datetime.date.today().year + 1}-01"
 
 
 @dataclass(frozen=True)
@@ -24,21 +27,21 @@ class Levers:
     """The what-if controls; neutral values change nothing."""
 
     eaeu: tuple[str, ...] = ()  # countries that join the EAEU
-    eaeu_date: dict = field(default_factory=lambda: {c: "2022-01" for c in COUNTRIES})
+    eaeu_date: dict = field(default_factory=lambda: {c: NEXT_YEAR for c in COUNTRIES})
     amnesty_share: float = 0.0
     amnesty_country: str = "TJ"
-    amnesty_date: str = "2022-01"
+    amnesty_date: str = NEXT_YEAR
     kz_available: bool = True
     kz_fee: float = 1.0
-    kz_from: str = "2022-01"
+    kz_from: str = NEXT_YEAR
     campaign: float = 0.0
-    campaign_from: str = "2022-01"
+    campaign_from: str = NEXT_YEAR
     remit_cost: float = 1.0
-    remit_from: str = "2022-01"
+    remit_from: str = NEXT_YEAR
     reintegration: float = 0.0
-    reint_from: str = "2022-01"
+    reint_from: str = NEXT_YEAR
     rub_shock: float = 1.0
-    rub_from: str = "2022-01"
+    rub_from: str = NEXT_YEAR
     rub_months: int = 12  # 0: permanent
 
 

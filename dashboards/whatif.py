@@ -81,6 +81,18 @@ def lab(key: str, value) -> str:
     return f"{t(key)}: {value:g}"
 
 
+def first_full_year(scenario, reference) -> int | None:
+    """The first full calendar year after the scenario's first own change (event or driver), or None."""
+    events = [e for e in scenario.events if e not in reference.events]
+    drivers = [d for d in scenario.drivers if d not in reference.drivers]
+    months = [e.get("date", e.get("from")) for e in events] + [d.start for d in drivers]
+    months = [m for m in months if m is not None]
+    if not months:
+        return None
+    first = min(months)
+    return first // 12 + (0 if first % 12 == 0 else 1)
+
+
 def load_or_error(name: str):
     """``(scenario, None)``, or ``(None, message)`` for a file that does not load."""
     from sim.errors import InputError
@@ -237,7 +249,10 @@ def Page():
                                           member_params=members())  # fmt: skip
             common = set.intersection(*(set(part["date"].dt.year) for _, part in frame.groupby("run")))
             first, last = min(common), max(common)  # years both runs cover
-            if year.value is None or not first <= year.value <= last:
+            chosen = first_full_year(scenario, reference)
+            if chosen is not None and first <= chosen <= last:
+                year.set(chosen)  # the first full year the scenario's change acts in
+            elif year.value is None or not first <= year.value <= last:
                 year.set(min(last, max(first, 2025)))
             result.set((frame, first, last))
         except Exception as exc:  # shown on the page, never a crash

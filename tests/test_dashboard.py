@@ -332,3 +332,15 @@ def test_research_reads_only_regular_files_inside_the_folder(tmp_path):
     outside = tmp_path / "outside.csv"
     outside.write_text("a\n1\n")
     assert not is_safe(folder / "pipe.csv", folder) and not is_safe(outside, folder)
+
+
+def test_the_table_year_is_the_first_full_year_of_the_change(baseline_path):
+    import sim
+    from dashboards.levers import NEXT_YEAR, Levers
+    from dashboards.whatif import SCENARIO_DIR, first_full_year
+
+    base = sim.load_scenario(baseline_path)
+    assert first_full_year(base, base) is None
+    assert first_full_year(sim.load_scenario(SCENARIO_DIR / "eaeu_uzbekistan.toml"), base) == 2027  # 2027-01
+    assert first_full_year(sim.load_scenario(SCENARIO_DIR / "border_closure.toml"), base) == 2026  # 2025-03
+    assert Levers().amnesty_date == NEXT_YEAR and int(NEXT_YEAR[:4]) > 2025  # levers default to the future
