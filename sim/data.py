@@ -130,6 +130,7 @@ def rub_per_usd_monthly() -> dict[int, float]:
     return out
 
 
+@functools.cache
 def rub_per_usd_annual_after_monthly() -> dict[int, float]:
     """Annual average roubles per dollar for the years after the monthly series (2024-2025)."""
     out = {year: value for year, value in wdi("pa_nus_fcrf", "RU").items() if year >= 2024}

@@ -16,6 +16,7 @@ applied last, in file order; a change that names a driver path (``low``,
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -101,34 +102,17 @@ def rouble_points() -> dict[int, float]:
     return points
 
 
-def last_observed() -> dict[str, int]:
-    """The last month each driver's shipped data describe (the rest is held flat or projected)."""
-    anchors = data.anchors()
-
-    def last_year(variable: str) -> int:
-        years = anchors.loc[anchors["variable"] == variable, "year"]
-        return int(years.max()) * 12 + 11
-
-    return {
-        "rub_per_usd": max(rouble_points()),
-        "kzt_per_usd": max(data.wdi("pa_nus_fcrf", "KZ")) * 12 + 11,
-        "wage_ru_rub": last_year("wage_ru_rub"),
-        "unemployment_ru_pct": last_year("unemployment_ru_pct"),
-        "wage_kz_kzt": last_year("wage_kz_kzt"),
-        "wage_home_usd": last_year("wage_home_usd"),
-        "gdp_usd": min(max(data.wdi("ny_gdp_mktp_cd", o)) for o in ORIGINS) * 12 + 11,
-    }
-
-
+@functools.cache
 def history_end() -> int:
     """The month after which the baseline runs on stated driver paths, not data.
 
-    The last month of the rouble, the Russian wage and unemployment series
-    (the drivers that matter most); slower series (home wages, GDP) end
+    December of the last year of the rouble, Russian wage and unemployment
+    data (the drivers that matter most); slower series (home wages, GDP) end
     earlier and are documented as such in ``docs/model.md``.
     """
-    last = last_observed()
-    return max(last["rub_per_usd"], last["wage_ru_rub"], last["unemployment_ru_pct"]) // 12 * 12 + 11
+    anchors = data.anchors()
+    last_wage_or_jobs = anchors.loc[anchors["variable"].isin(["wage_ru_rub", "unemployment_ru_pct"]), "year"]
+    return max(max(rouble_points()) // 12, int(last_wage_or_jobs.max())) * 12 + 11
 
 
 def base_drivers(start: int, n_months: int) -> Drivers:
@@ -191,6 +175,12 @@ def apply_changes(drivers: Drivers, changes: tuple[DriverChange, ...], path: str
     return Drivers(start=drivers.start, **arrays)
 
 
+def scenario_drivers(scenario) -> Drivers:
+    """A scenario's driver series over its horizon: the shipped data, then its changes on its driver path."""
+    n_months = scenario.end - scenario.start + 1
+    return apply_changes(base_drivers(scenario.start, n_months), scenario.drivers, scenario.driver_path)
+
+
 def hold_changes(scenario, month: int, names: tuple[str, ...] | None = None) -> tuple[DriverChange, ...]:
     """Driver changes that keep drivers at their value of ``month`` from the next month on.
 
@@ -208,8 +198,7 @@ def hold_changes(scenario, month: int, names: tuple[str, ...] | None = None) -> 
     tuple of DriverChange
         To append to ``scenario.drivers`` (they apply last, so they win).
     """
-    n_months = scenario.end - scenario.start + 1
-    drivers = apply_changes(base_drivers(scenario.start, n_months), scenario.drivers, scenario.driver_path)
+    drivers = scenario_drivers(scenario)
     t = month - scenario.start
     out = []
     for name in names or tuple(drivers.series_names()):

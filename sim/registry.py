@@ -81,6 +81,9 @@ class EventType:
     description: str
 
 
+# the keys of the two event types that multiply the Russian detection hazard
+_HAZARD_KEYS = {"country": "origins", "from": "month", "until": "month?", "hazard_multiplier": "factor"}
+
 EVENT_TYPES = {
     e.name: e
     for e in (
@@ -95,11 +98,9 @@ EVENT_TYPES = {
                   "no new arrivals at a destination (from the given origins, default all)"),
         EventType("removal_moratorium", {"from": "month", "until": "month?"}, "reentry_bans",
                   "no removals from Russia (stays frozen by decree)"),
-        EventType("enforcement", {"country": "origins", "from": "month", "until": "month?",
-                                  "hazard_multiplier": "factor"}, "reentry_bans",
+        EventType("enforcement", _HAZARD_KEYS, "reentry_bans",
                   "Russian detection hazard multiplied for the given origins (raids)"),
-        EventType("entry_regime", {"country": "origins", "from": "month", "until": "month?",
-                                   "hazard_multiplier": "factor"}, "entry_rules",
+        EventType("entry_regime", _HAZARD_KEYS, "entry_rules",
                   "a stricter entry and stay regime: Russian detection hazard multiplied"),
         EventType("kz_permits", {"from": "month", "until": "month?", "available": "bool?",
                                  "fee_multiplier": "factor?"}, "kazakhstan",

@@ -189,8 +189,6 @@ def _parse_driver(raw: Any, where: str) -> DriverChange:
         raise InputError(f"{where}: a driver change needs 'from' (YYYY-MM)")
     start = parse_month(raw["from"], f"{where}.from")
     until = parse_month(raw["until"], f"{where}.until") if "until" in raw else None
-    if start < 1900 * 12:
-        raise InputError(f"{where}.from: {raw['from']!r} is before 1900; allowed YYYY-MM from 1900-01")
     if until is not None and until < start:
         raise InputError(f"{where}.until: before its 'from' month")
     path = raw.get("path")

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim import kernels as k
 from sim.data import ORIGINS
-from sim.drivers import Drivers, apply_changes, base_drivers
+from sim.drivers import Drivers, scenario_drivers
 from sim.params import Parameters
 from sim.scenario import Event, Scenario
 
@@ -145,8 +145,7 @@ def russian_job_chance(unemployment_pct: np.ndarray, p_job: float, elasticity: f
     """
     if elasticity == 0.0 or p_job <= 0.0 or p_job >= 1.0:
         return np.full(np.shape(unemployment_pct), float(p_job))
-    p = p_job
-    logit = np.log(p / (1 - p)) + elasticity * labour_demand_index(unemployment_pct)
+    logit = np.log(p_job / (1 - p_job)) + elasticity * labour_demand_index(unemployment_pct)
     return 1.0 / (1.0 + np.exp(-logit))
 
 
@@ -158,7 +157,7 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     """Build the month table of a scenario (with ``params`` replacing its own)."""
     params = params if params is not None else scenario.parameters
     n_months = scenario.end - scenario.start + 1
-    drivers = apply_changes(base_drivers(scenario.start, n_months), scenario.drivers, scenario.driver_path)
+    drivers = scenario_drivers(scenario)
     months = np.arange(scenario.start, scenario.end + 1)
     policy = _policy(scenario, months, params)
     p = params
