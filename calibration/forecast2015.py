@@ -17,7 +17,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from calibration.abc import weighted_quantile
@@ -56,21 +55,18 @@ def change_observed_drivers(run_dir: Path) -> pd.Series:
 def change_held_drivers(run_dir: Path, setup: RunSetup, draws: int = 8, seed: int = 0) -> pd.Series:
     """The 2015 change (%, USD) per origin with drivers held at March 2015, over ``draws`` particles.
 
-    Particles are drawn from ``posterior.parquet`` by weight (reproducibly);
-    the median over draws is returned.
+    Particles are drawn from ``posterior.parquet`` by weight
+    (:func:`sim.ensemble.posterior_draws`); the median over draws is returned.
     """
     import sim
     from sim.drivers import hold_changes
+    from sim.ensemble import posterior_draws
 
-    post = pd.read_parquet(Path(run_dir) / "posterior.parquet")
-    names = [c for c in post.columns if c not in ("generation", "weight", "distance")]
-    rng = np.random.default_rng(seed)
-    picks = rng.choice(len(post), size=draws, p=post["weight"].to_numpy() / post["weight"].sum())
+    particles = posterior_draws(Path(run_dir) / "posterior.parquet", draws, seed)
     scenario = scenario_for(replace(setup, until="2015-12"))
     scenario = replace(scenario, drivers=scenario.drivers + hold_changes(scenario, HELD_AT))
     changes = []
-    for k, row in enumerate(picks):
-        params = {n: float(post.iloc[row][n]) for n in names}
+    for k, params in enumerate(particles):
         results = sim.run(scenario, households=setup.households, seed=seed + k, **params)
         yearly = results.table(annual_totals=True).set_index(["origin", "year"])["remittances_usd"]
         changes.append({o: 100.0 * (yearly[(o, 2015)] / yearly[(o, 2014)] - 1) for o in ORIGINS})
