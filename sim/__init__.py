@@ -2,12 +2,12 @@
 
 The public API is loaded lazily so that ``import sim`` stays fast:
 ``sim.load_scenario``, ``sim.run``, ``sim.run_ensemble``, ``sim.MigrationModel``,
-``sim.Results``.
+``sim.Results``, ``sim.attribute``.
 """
 
 from importlib import import_module
 
-__all__ = ["InputError", "MigrationModel", "Results", "load_scenario", "run", "run_ensemble"]
+__all__ = ["InputError", "MigrationModel", "Results", "attribute", "load_scenario", "run", "run_ensemble"]
 
 _LAZY = {
     "load_scenario": "sim.scenario",
@@ -16,6 +16,7 @@ _LAZY = {
     "MigrationModel": "sim.model",
     "Results": "sim.results",
     "InputError": "sim.errors",
+    "attribute": "sim.attribution",
 }
 
 

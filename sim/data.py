@@ -23,6 +23,7 @@ RECENT_DIR = DATA_DIR / "recent"
 WDI_CSV = RECENT_DIR / "wdi_2025_vintage.csv"
 RUB_MONTHLY_CSV = RECENT_DIR / "rub_usd_monthly_2016_2023.csv"
 ROSSTAT_MONTHLY_CSV = RECENT_DIR / "russia_labour_market_monthly_2008_2017.csv"
+ROSSTAT_ANNUAL_CSV = RECENT_DIR / "russia_labour_market_annual_2008_2017.csv"
 RUSSIA_DRIVERS_CSV = RECENT_DIR / "russia_drivers_2016_2025.csv"
 WDI_VINTAGE = "WDI 2025 vintage (open-numbers ddf--world_bank--world_development_indicators@0f0d096)"
 ISO3 = {"TJ": "tjk", "KG": "kgz", "UZ": "uzb", "RU": "rus", "KZ": "kaz"}
@@ -140,6 +141,40 @@ def rub_per_usd_annual_after_monthly() -> dict[int, float]:
         if name == "rub_per_usd_annual_avg" and str(period).isdigit():
             out.setdefault(int(period), float(number))
     return out
+
+
+# Russian consumer prices after the data end: the Central Bank's 4% target (assumption)
+PRICE_GROWTH_AFTER_DATA = 0.04
+
+
+@functools.cache
+def russian_price_index() -> dict[int, float]:
+    """Russian consumer price level by year, 2008 = 1 (annual points; used to hold real values).
+
+    2009-2017: the wage deflator, nominal wage growth over real wage growth
+    (Rosstat, ``russia_labour_market_annual_2008_2017.csv``). 2018-2024: CPI
+    December over December (``russia_drivers_2016_2025.csv``). 2025: the
+    nominal wage anchor's growth over the 4.5% real wage growth stated for
+    2025 (an inference). From 2026: :data:`PRICE_GROWTH_AFTER_DATA` a year
+    (assumption), to 2200.
+    """
+    annual = _read_csv(ROSSTAT_ANNUAL_CSV)
+    index = {2008: 1.0}
+    nominal = dict(zip(annual["year"].astype(int), annual["WAGE_NOMINAL_rub_kep"].astype(float), strict=True))
+    real = dict(zip(annual["year"].astype(int), annual["WAGE_REAL_yoy_minikep"].astype(float), strict=True))
+    for year in range(2009, 2018):
+        index[year] = index[year - 1] * nominal[year] / nominal[year - 1] / (real[year] / 100.0)
+    rows = _read_csv(RUSSIA_DRIVERS_CSV)
+    cpi = rows[rows["indicator"].str.startswith("cpi_dec_over_dec")]
+    growth = {int(period): float(value) for period, value in zip(cpi["period"], cpi["value"], strict=True)}
+    for year in range(2018, 2025):
+        index[year] = index[year - 1] * (1.0 + growth[year] / 100.0)
+    wages = anchors()[(anchors()["variable"] == "wage_ru_rub") & (anchors()["country"] == "RU")]
+    wage = dict(zip(wages["year"], wages["value"].astype(float), strict=True))
+    index[2025] = index[2024] * wage[2025] / wage[2024] / 1.045
+    for year in range(2026, 2201):
+        index[year] = index[year - 1] * (1.0 + PRICE_GROWTH_AFTER_DATA)
+    return index
 
 
 def vintage() -> str:

@@ -24,6 +24,19 @@ FACTORS = {
     "transfer_costs": "fees for sending money and the 2022 caps",
     "programmes": "information campaigns and reintegration programmes",
 }
+# factor -> its short name in English and Russian (attribution tables and sentences)
+FACTOR_LABELS = {
+    "rouble": ("the rouble", "рубль"),
+    "russian_economy": ("Russia's economy", "экономика России"),
+    "reentry_bans": ("re-entry bans", "запреты на въезд"),
+    "entry_rules": ("entry rules", "правила въезда"),
+    "eaeu": ("EAEU membership", "членство в ЕАЭС"),
+    "border_closure": ("border closures", "закрытие границ"),
+    "kazakhstan": ("Kazakhstan", "Казахстан"),
+    "origin_economy": ("the economy at home", "экономика страны"),
+    "transfer_costs": ("transfer costs", "стоимость переводов"),
+    "programmes": ("programmes", "программы"),
+}
 
 
 @dataclass(frozen=True)

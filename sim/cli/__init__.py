@@ -31,6 +31,10 @@ try:
 except ImportError:  # pragma: no cover
     pass
 try:
+    from sim.cli import attribute_cmd  # noqa: F401
+except ImportError:  # pragma: no cover
+    pass
+try:
     from sim.cli import dashboard_cmd  # noqa: F401
 except ImportError:  # pragma: no cover
     pass

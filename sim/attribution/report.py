@@ -1,0 +1,126 @@
+"""What an attribution says: waterfall charts and plain-words lines in English and Russian."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.attribution.core import DRIFT, GDP_ROW
+from sim.data import ORIGIN_NAMES
+from sim.registry import FACTOR_LABELS
+
+LABELS = {
+    DRIFT: ("drift (momentum, seasonality)", "инерция (тенденции, сезонность)"),
+    GDP_ROW: ("the change of GDP (denominator)", "изменение ВВП (знаменатель)"),
+    **FACTOR_LABELS,
+}
+# indicator -> English (after the origin's adjective), Russian ({to}: accusative of the origin,
+# {of}: genitive), unit kind, Russian verb "rose" / "fell" agreeing with the noun
+INDICATOR_WORDS = {
+    "remittances_usd": ("remittances", "денежные переводы в {to}", "usd", ("выросли", "снизились")),
+    "remittances_gdp_pct": ("remittances as a share of GDP", "доля переводов в ВВП {of}", "pct",
+                            ("выросла", "снизилась")),
+    "migrants_ru": ("migrants in Russia", "число мигрантов из {of} в России", "persons",
+                    ("выросло", "снизилось")),
+    "migrants_kz": ("migrants in Kazakhstan", "число мигрантов из {of} в Казахстане", "persons",
+                    ("выросло", "снизилось")),
+    "banned": ("people with a re-entry ban", "число граждан {of} с запретом въезда", "persons",
+               ("выросло", "снизилось")),
+}  # fmt: skip
+OTHER_INDICATOR = ("", "", "persons", ("выросло", "снизилось"))
+ORIGIN_WORDS = {  # English adjective, Russian accusative, Russian genitive
+    "TJ": ("Tajik", "Таджикистан", "Таджикистана"),
+    "KG": ("Kyrgyz", "Кыргызстан", "Кыргызстана"),
+    "UZ": ("Uzbek", "Узбекистан", "Узбекистана"),
+}
+
+
+def _number(value: float, unit: str, lang: str) -> str:
+    """A value without its unit: USD in millions, points to one decimal, persons whole."""
+    text = {"usd": f"{value / 1e6:,.0f}", "pct": f"{value:.1f}"}.get(unit, f"{value:,.0f}")
+    return text if lang == "en" else text.replace(",", " ").replace(".", ",")
+
+
+def _amount(value: float, unit: str, lang: str) -> str:
+    """A value with its unit (USD million, percentage points, persons)."""
+    number = _number(value, unit, lang)
+    if unit == "usd":
+        return f"USD {number} m" if lang == "en" else f"{number} млн долл."
+    if unit == "pct":
+        return f"{number} points" if lang == "en" else f"{number} п. п."
+    return number
+
+
+def sentence(table: pd.DataFrame, indicator: str, origin: str, window_labels: tuple[str, str],
+             level0: float | None, lang: str = "en") -> str:  # fmt: skip
+    """One plain-words line: the change, then each cause's part of it with its 5-95% band, largest first.
+
+    Rows that are zero in every member (EAEU membership of a non-member) are left out.
+    """
+    rows = table[(table["indicator"] == indicator) & (table["origin"] == origin) & (table["group"] == "all")]
+    rows = rows.reindex(rows["contribution"].abs().sort_values(ascending=False).index)
+    total = float(rows["total_change"].iloc[0])
+    en, ru, unit, verbs = INDICATOR_WORDS.get(indicator, (indicator, indicator, *OTHER_INDICATOR[2:]))
+    a, b = window_labels
+    parts = []
+    for row in rows.itertuples():
+        if row.contribution == row.p05 == row.p95 == 0:
+            continue
+        label = LABELS.get(row.factor, (row.factor, row.factor))[0 if lang == "en" else 1]
+        value = _amount(row.contribution, unit, lang)
+        low, high = _number(row.p05, unit, lang), _number(row.p95, unit, lang)
+        if lang == "en":
+            verb = "accounts for " if not parts else ""
+            parts.append(f"{label} {verb}{value} ({low} to {high})")
+        else:
+            parts.append(f"{label} — {value} (от {low} до {high})")
+    percent = ""
+    if level0 and unit != "pct":
+        percent = f" ({total / level0:+.0%})" if lang == "en" else f" ({total / level0 * 100:+.0f} %)"
+    amount = _amount(abs(total), unit, lang) + percent
+    if lang == "en":
+        verb = "rose" if total >= 0 else "fell"
+        return f"From {a} to {b} {ORIGIN_WORDS[origin][0]} {en} {verb} by {amount}; " + ", ".join(parts) + "."
+    verb = verbs[0] if total >= 0 else verbs[1]
+    what = ru.format(to=ORIGIN_WORDS[origin][1], of=ORIGIN_WORDS[origin][2]) if "{" in ru else ru
+    return f"С {a} по {b} г. {what} {verb} на {amount}; " + ", ".join(parts) + "."
+
+
+def waterfall(
+    table: pd.DataFrame, indicator: str, origin: str, window_labels: tuple[str, str], path: Path
+) -> None:
+    """A waterfall chart of one indicator and origin: drift, then each factor, then the total change."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sim.results import atomic_write
+
+    rows = table[(table["indicator"] == indicator) & (table["origin"] == origin) & (table["group"] == "all")]
+    unit = INDICATOR_WORDS.get(indicator, OTHER_INDICATOR)[2]
+    scale = 1e6 if unit == "usd" else 1.0
+    names = [LABELS.get(f, (f, f))[0] for f in rows["factor"]] + ["total change"]
+    values = rows["contribution"].to_numpy() / scale
+    starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
+    total = float(rows["total_change"].iloc[0]) / scale
+    fig, ax = plt.subplots(figsize=(9, 4.8), dpi=120)
+    colours = ["#2a9d8f" if v >= 0 else "#e76f51" for v in values]
+    ax.bar(range(len(values)), values, bottom=starts, color=colours)
+    errors = np.vstack([values - rows["p05"].to_numpy() / scale, rows["p95"].to_numpy() / scale - values])
+    ax.errorbar(range(len(values)), starts + values, yerr=np.clip(errors, 0, None), fmt="none", ecolor="#333",
+                capsize=3, linewidth=1)  # fmt: skip
+    ax.bar(len(values), total, color="#264653")
+    ax.axhline(0, color="#999", linewidth=0.8)
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    what = {"usd": "USD million", "pct": "percentage points", "persons": "persons"}[unit]
+    a, b = window_labels
+    ax.set_title(f"{ORIGIN_NAMES[origin]}: change in {indicator} from {a} to {b}, by cause")
+    ax.set_ylabel(what)
+    ax.text(0.01, 0.02, "bars: mean over members; whiskers: 5-95% over members (seeds, and parameters with "
+            "--posterior)", transform=ax.transAxes, fontsize=7, color="#555")  # fmt: skip
+    fig.tight_layout()
+    atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
+    plt.close(fig)
