@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.attribution import attribute, shapley
+from sim.attribution import attribute, banlaw, shapley
 from sim.attribution.core import parse_window
 from sim.attribution.holds import held_scenario, price_level
 from sim.drivers import scenario_drivers
@@ -143,6 +143,19 @@ def test_directions_of_the_2013_2015_causes(small):
     assert female_male == pytest.approx(table["migrants_ru", "TJ", "all", "reentry_bans"], rel=1e-9)
 
 
+def test_the_ban_laws_total_effect_and_its_sensitivity(small):
+    """Without the 2013 law more Tajiks work in Russia in 2015; five parameter settings are reported."""
+    table = small[0].ban_law.set_index(["indicator", "origin", "setting"])
+    settings = {label for label, _ in banlaw.settings()}
+    assert set(table.index.get_level_values("setting")) == settings and len(settings) == 5
+    assert table.loc[("migrants_ru", "TJ", "central"), "effect"] < 0
+    assert table.loc[("remittances_usd", "TJ", "central"), "effect"] < 0
+    lines = small[0].lines("en")
+    assert any(
+        line.startswith("The July 2013 ban law's total effect on Tajik remittances in 2015") for line in lines
+    )
+
+
 def test_outputs_resume_and_refuse_other_settings(small):
     result, out = small
     written = result.write(out)
@@ -152,9 +165,9 @@ def test_outputs_resume_and_refuse_other_settings(small):
     assert (out / "waterfall_remittances_usd_TJ.png").stat().st_size > 10_000
     assert "Tajik remittances fell" in (out / "summary_en.txt").read_text()
     assert "денежные переводы в Таджикистан" in (out / "summary_ru.txt").read_text(encoding="utf-8")
-    assert len(written) == 3 + 4 * 3
+    assert len(written) == 4 + 4 * 3
     runs = {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()}
-    assert len(runs) == 2 * 2**3
+    assert len(runs) == 2 * 2**3 + 2 * 5 * 2  # coalitions, then the ban law with and without, 5 settings
     again = attribute(BASELINE, "2013", "2015", factors=["rouble", "reentry_bans", "eaeu"], seeds=2,
                       households=1500, out=out, by=["sex"])  # fmt: skip
     assert {p: p.stat().st_mtime_ns for p in (out / "runs").iterdir()} == runs  # nothing run twice

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.attribution import core, report
+from sim.attribution import banlaw, core, report
 from sim.errors import InputError
 
 __all__ = ["Attribution", "attribute"]
@@ -31,11 +31,16 @@ DEFAULT_SEEDS = 5
 
 @dataclass
 class Attribution:
-    """An attribution's table (``attribution.csv``), the scenario's levels and the request."""
+    """An attribution's table (``attribution.csv``), the scenario's levels and the request.
+
+    ``ban_law`` is the bans' total effect (:mod:`sim.attribution.banlaw`), or
+    None when the re-entry bans are not among the factors or the scenario has no ban law.
+    """
 
     table: pd.DataFrame
     levels: pd.DataFrame
     request: core.Request
+    ban_law: pd.DataFrame | None = None
 
     def lines(self, lang: str = "en") -> list[str]:
         """One plain-words line per indicator and origin (whole-origin rows)."""
@@ -46,6 +51,10 @@ class Attribution:
                 out.append(
                     report.sentence(self.table, indicator, origin, self.request.window.labels, level0, lang)
                 )
+        if self.ban_law is not None:
+            indicator, year = self.request.indicators[0], self.request.window.labels[1]
+            for origin in self.table["origin"].unique():
+                out.append(report.ban_law_sentence(self.ban_law, indicator, origin, year, lang))
         return out
 
     def write(self, out: Path) -> list[Path]:
@@ -59,6 +68,10 @@ class Attribution:
                 path = out / f"waterfall_{indicator}_{origin}.png"
                 report.waterfall(self.table, indicator, origin, self.request.window.labels, path)
                 written.append(path)
+        if self.ban_law is not None:
+            path = out / "ban_law_total.csv"
+            atomic_write(path, lambda tmp: self.ban_law.to_csv(tmp, index=False, float_format="%.6g"))
+            written.append(path)
         for lang in ("en", "ru"):
             path = out / f"summary_{lang}.txt"
             text = "\n".join(self.lines(lang)) + "\n"
@@ -165,4 +178,7 @@ def attribute(
 
 def _attribute(request: core.Request, folder: Path, progress) -> Attribution:
     tables = core.run_all(request, folder, progress)
-    return Attribution(core.decompose(request, tables), core.levels(request, tables), request)
+    result = Attribution(core.decompose(request, tables), core.levels(request, tables), request)
+    if "reentry_bans" in request.factors and banlaw.applies(request):
+        result.ban_law = banlaw.total_effect(request, folder)
+    return result

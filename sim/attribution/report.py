@@ -88,6 +88,27 @@ def sentence(table: pd.DataFrame, indicator: str, origin: str, window_labels: tu
     return f"С {a} по {b} г. {what} {verb} на {amount}; " + ", ".join(parts) + "."
 
 
+def ban_law_sentence(table: pd.DataFrame, indicator: str, origin: str, year: str, lang: str = "en") -> str:
+    """The bans' total effect in one line, with the range over the uncalibrated ban parameters."""
+    rows = table[(table["indicator"] == indicator) & (table["origin"] == origin)].set_index("setting")
+    en, ru, unit, _ = INDICATOR_WORDS.get(indicator, (indicator, indicator, *OTHER_INDICATOR[2:]))
+    central = rows.loc["central"]
+    value = _amount(central["effect"], unit, lang)
+    low, high = _number(central["p05"], unit, lang), _number(central["p95"], unit, lang)
+    spans = []
+    for name in ("p_irregular_ru", "p_ban_known"):
+        ends = rows[rows.index.str.startswith(name + "=")]
+        a, b = (_number(v, unit, lang) for v in ends["effect"])
+        lo, hi = (label.split("=")[1] for label in ends.index)
+        spans.append(f"{name} {lo}-{hi}: {a} to {b}" if lang == "en" else f"{name} {lo}–{hi}: от {a} до {b}")
+    if lang == "en":
+        return (f"The July 2013 ban law's total effect on {ORIGIN_WORDS[origin][0]} {en} in {year}: {value} "
+                f"({low} to {high}); uncalibrated ban parameters: " + "; ".join(spans) + ".")  # fmt: skip
+    what = ru.format(to=ORIGIN_WORDS[origin][1], of=ORIGIN_WORDS[origin][2]) if "{" in ru else ru
+    return (f"Закон о запретах (июль 2013 г.), полный эффект в {year} г.: {what} — {value} (от {low} до "
+            f"{high}); некалиброванные параметры запретов: " + "; ".join(spans) + ".")  # fmt: skip
+
+
 def waterfall(
     table: pd.DataFrame, indicator: str, origin: str, window_labels: tuple[str, str], path: Path
 ) -> None:

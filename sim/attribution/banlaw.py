@@ -1,0 +1,84 @@
+"""The bans' total effect: the scenario against the same scenario without the July 2013 law.
+
+A window's Shapley split sees only what changes inside the window; the
+standing stock of bans and their lagged effects built up since 2013 are
+outside it. This counterfactual removes the ``ban_law`` event from the start
+(the detection hazard and ban length stay at their pre-law values) and
+compares the second period of the window. Two ban parameters are not
+calibrated (``p_irregular_ru``, ``p_ban_known``); the effect is recomputed at
+the ends of their plausible ranges, one at a time, to show how much the
+answer rests on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from sim.attribution.core import Request, period_table
+from sim.params import PLAUSIBLE
+
+UNCALIBRATED = ("p_irregular_ru", "p_ban_known")
+COLUMNS = ["indicator", "origin", "setting", "effect", "p05", "p95", "level"]
+
+
+def settings() -> list[tuple[str, dict]]:
+    """The parameter settings: as calibrated (``central``), then each uncalibrated parameter at its ends."""
+    out = [("central", {})]
+    for name in UNCALIBRATED:
+        low, high = PLAUSIBLE[name]
+        out += [(f"{name}={low:g}", {name: low}), (f"{name}={high:g}", {name: high})]
+    return out
+
+
+def applies(request: Request) -> bool:
+    """True if the scenario has a ban law before the window's end."""
+    return any(
+        e.type == "ban_law" and e.get("date") <= request.window.second[1] for e in request.scenario.events
+    )
+
+
+def _run(request: Request, member: int, overrides: dict, with_law: bool) -> pd.DataFrame:
+    from sim.api import run
+
+    seed, draw = request.members[member]
+    scenario = request.scenario.with_end(request.window.second[1])
+    if not with_law:
+        scenario = replace(scenario, events=tuple(e for e in scenario.events if e.type != "ban_law"))
+    results = run(scenario, households=request.households, seed=seed, **{**draw, **overrides})
+    return period_table(results, request.window, ())
+
+
+def total_effect(request: Request, out: Path, progress=None) -> pd.DataFrame:
+    """Effect of the law in the window's second period, per indicator, origin and setting (resumable)."""
+    from sim.results import atomic_write
+
+    runs = out / "runs"
+    runs.mkdir(exist_ok=True)
+    rows = []
+    tasks = [(label, overrides, m) for label, overrides in settings() for m in range(len(request.members))]
+    for done, (label, overrides, member) in enumerate(tasks):
+        tables = {}
+        for with_law in (True, False):
+            path = runs / f"law-{label}-m{member:03d}-{'with' if with_law else 'without'}.parquet"
+            if not path.is_file():
+                table = _run(request, member, overrides, with_law)
+                atomic_write(path, lambda tmp, table=table: table.to_parquet(tmp, index=False))
+            tables[with_law] = pd.read_parquet(path)
+        for with_law, table in tables.items():
+            second = table[(table["period"] == "t1") & (table["group"] == "all")].set_index("origin")
+            tables[with_law] = second
+        for indicator in request.indicators:
+            for origin, value in tables[True][indicator].items():
+                effect = value - tables[False].loc[origin, indicator]
+                rows.append((indicator, origin, label, member, effect, value))
+        if progress is not None:
+            progress(done + 1, len(tasks))
+    frame = pd.DataFrame(rows, columns=["indicator", "origin", "setting", "member", "effect", "level"])
+    grouped = frame.groupby(["indicator", "origin", "setting"], sort=False)
+    table = grouped.agg(effect=("effect", "mean"), level=("level", "mean"))
+    table["p05"] = grouped["effect"].quantile(0.05)
+    table["p95"] = grouped["effect"].quantile(0.95)
+    return table.reset_index()[COLUMNS]
