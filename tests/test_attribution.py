@@ -210,3 +210,14 @@ def test_bad_requests_are_one_line_and_status_2(tmp_path, args, words):
     assert done.returncode == 2, done.stderr
     assert words in done.stderr and len(done.stderr.strip().splitlines()) == 1
     assert not (out / "attribution.csv").exists()
+
+
+def test_every_factor_has_labels_and_a_row_in_the_docs():
+    from pathlib import Path
+
+    from sim.registry import FACTOR_LABELS, FACTORS
+
+    doc = (Path(__file__).parents[1] / "docs" / "attribution.md").read_text()
+    assert set(FACTOR_LABELS) == set(FACTORS)
+    for factor in FACTORS:
+        assert f"| `{factor}` |" in doc, f"docs/attribution.md has no row for {factor}"

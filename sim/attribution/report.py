@@ -138,10 +138,11 @@ def waterfall(
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
     what = {"usd": "USD million", "pct": "percentage points", "persons": "persons"}[unit]
     a, b = window_labels
-    ax.set_title(f"{ORIGIN_NAMES[origin]}: change in {indicator} from {a} to {b}, by cause")
+    words = INDICATOR_WORDS.get(indicator, (indicator,))[0]
+    ax.set_title(f"{ORIGIN_NAMES[origin]}: change in {words} from {a} to {b}, by cause")
     ax.set_ylabel(what)
-    ax.text(0.01, 0.02, "bars: mean over members; whiskers: 5-95% over members (seeds, and parameters with "
-            "--posterior)", transform=ax.transAxes, fontsize=7, color="#555")  # fmt: skip
-    fig.tight_layout()
+    fig.text(0.01, 0.01, "bars: mean over members; whiskers: 5-95% over members (seeds, and parameters with "
+             "--posterior)", fontsize=7, color="#555")  # fmt: skip
+    fig.tight_layout(rect=(0, 0.03, 1, 1))
     atomic_write(path, lambda tmp: fig.savefig(tmp, format="png"))
     plt.close(fig)
