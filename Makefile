@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 MIGSIM := $(VENV)/bin/migsim
 HOUSEHOLDS ?= 100000
 
-.PHONY: setup baseline test test-all lint browser slurm assets bench calibration clean
+.PHONY: setup baseline test test-all lint browser slurm assets bench calibration attribution clean
 
 setup: $(VENV)/.installed
 
@@ -75,6 +75,15 @@ calibration: setup
 	  sed -i 's#^extends = ".*"#extends = "'$$(python3 -c "import os,sys; print(os.path.relpath('scenarios/baseline.toml', sys.argv[1]))" calibration/runs/$$run)'"#' \
 	    calibration/runs/$$run/calibrated.toml; \
 	done
+
+# What drove 2013-2015 (docs/attribution.md): 5 members of the 2021 calibration, 20,000 households
+ATTRIBUTION := results/attr-2013-2015
+attribution: setup
+	$(MIGSIM) attribute scenarios/baseline.toml --from 2013 --to 2015 --seeds 5 -n 20000 --seed 0 \
+	  --posterior calibration/runs/cal-2021/posterior.parquet --out $(ATTRIBUTION)
+	mkdir -p docs/attribution-2013-2015
+	cp $(ATTRIBUTION)/*.csv $(ATTRIBUTION)/summary_*.txt $(ATTRIBUTION)/waterfall_remittances_usd_*.png \
+	  docs/attribution-2013-2015/
 
 bench: setup
 	$(MIGSIM) bench --households 1000000 --steps 24

@@ -72,8 +72,7 @@ def sentence(table: pd.DataFrame, indicator: str, origin: str, window_labels: tu
         value = _amount(row.contribution, unit, lang)
         low, high = _number(row.p05, unit, lang), _number(row.p95, unit, lang)
         if lang == "en":
-            verb = "accounts for " if not parts else ""
-            parts.append(f"{label} {verb}{value} ({low} to {high})")
+            parts.append(f"{label} {value} ({low} to {high})")
         else:
             parts.append(f"{label} — {value} (от {low} до {high})")
     percent = ""
@@ -82,10 +81,14 @@ def sentence(table: pd.DataFrame, indicator: str, origin: str, window_labels: tu
     amount = _amount(abs(total), unit, lang) + percent
     if lang == "en":
         verb = "rose" if total >= 0 else "fell"
-        return f"From {a} to {b} {ORIGIN_WORDS[origin][0]} {en} {verb} by {amount}; " + ", ".join(parts) + "."
+        return (
+            f"From {a} to {b} {ORIGIN_WORDS[origin][0]} {en} {verb} by {amount}; by cause: "
+            + ", ".join(parts)
+            + "."
+        )
     verb = verbs[0] if total >= 0 else verbs[1]
     what = ru.format(to=ORIGIN_WORDS[origin][1], of=ORIGIN_WORDS[origin][2]) if "{" in ru else ru
-    return f"С {a} по {b} г. {what} {verb} на {amount}; " + ", ".join(parts) + "."
+    return f"С {a} по {b} г. {what} {verb} на {amount}; по причинам: " + ", ".join(parts) + "."
 
 
 def ban_law_sentence(table: pd.DataFrame, indicator: str, origin: str, year: str, lang: str = "en") -> str:
