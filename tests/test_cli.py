@@ -181,29 +181,3 @@ def test_ctrl_c_is_one_line_exit_130_and_writes_nothing(tmp_path):
     assert len(lines) == 1 and "interrupted" in lines[0] and "Traceback" not in err
     assert not out.exists() and not out.with_suffix(".png").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left
-
-
-def test_ctrl_c_during_a_numba_compile_is_raised_when_the_compile_ends():
-    """A SIGINT while numba holds its compiler lock is held back, not swallowed by llvmlite."""
-    import signal
-
-    from numba.core.compiler_lock import global_compiler_lock
-
-    from sim.cli import interrupts
-
-    previous = signal.getsignal(signal.SIGINT)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    interrupts.install()
-    steps = []
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            with global_compiler_lock:
-                with global_compiler_lock:  # nested, as numba's own compiles are
-                    signal.raise_signal(signal.SIGINT)
-                    steps.append("inner compile went on")
-                steps.append("outer compile went on")
-        with pytest.raises(KeyboardInterrupt):  # outside a compile: at once
-            signal.raise_signal(signal.SIGINT)
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    assert steps == ["inner compile went on", "outer compile went on"]

@@ -55,10 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     """
     import warnings
 
-    from sim.cli import interrupts
-
     warnings.showwarning = _one_line_warning
-    interrupts.install()  # Ctrl-C during a numba compile waits for its end
     try:  # typer 0.29 ships its own copy of click
         from typer._click import exceptions as errors
     except ImportError:  # pragma: no cover - older typer on plain click
