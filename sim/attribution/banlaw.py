@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.attribution.core import Request, period_table
+from sim.attribution.core import Request, simulate, stored
 from sim.params import PLAUSIBLE
 
 UNCALIBRATED = ("p_irregular_ru", "p_ban_known")
@@ -40,36 +40,23 @@ def applies(request: Request) -> bool:
     )
 
 
-def _run(request: Request, member: int, overrides: dict, with_law: bool) -> pd.DataFrame:
-    from sim.api import run
-
-    seed, draw = request.members[member]
-    scenario = request.scenario.with_end(request.window.second[1])
-    if not with_law:
-        scenario = replace(scenario, events=tuple(e for e in scenario.events if e.type != "ban_law"))
-    results = run(scenario, households=request.households, seed=seed, **{**draw, **overrides})
-    return period_table(results, request.window, ())
-
-
 def total_effect(request: Request, out: Path, progress=None) -> pd.DataFrame:
     """Effect of the law in the window's second period, per indicator, origin and setting (resumable)."""
-    from sim.results import atomic_write
-
     runs = out / "runs"
     runs.mkdir(exist_ok=True)
+    without = replace(
+        request.scenario, events=tuple(e for e in request.scenario.events if e.type != "ban_law")
+    )
     rows = []
     tasks = [(label, overrides, m) for label, overrides in settings() for m in range(len(request.members))]
     for done, (label, overrides, member) in enumerate(tasks):
         tables = {}
-        for with_law in (True, False):
+        for with_law, scenario in ((True, request.scenario), (False, without)):
             path = runs / f"law-{label}-m{member:03d}-{'with' if with_law else 'without'}.parquet"
-            if not path.is_file():
-                table = _run(request, member, overrides, with_law)
-                atomic_write(path, lambda tmp, table=table: table.to_parquet(tmp, index=False))
-            tables[with_law] = pd.read_parquet(path)
-        for with_law, table in tables.items():
-            second = table[(table["period"] == "t1") & (table["group"] == "all")].set_index("origin")
-            tables[with_law] = second
+            table = stored(path, lambda s=scenario, o=overrides, m=member: simulate(request, m, s, (), o))
+            tables[with_law] = table[(table["period"] == "t1") & (table["group"] == "all")].set_index(
+                "origin"
+            )
         for indicator in request.indicators:
             for origin, value in tables[True][indicator].items():
                 effect = value - tables[False].loc[origin, indicator]

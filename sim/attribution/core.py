@@ -103,34 +103,29 @@ def check_choices(indicators: Sequence[str], factors: Sequence[str], by: Sequenc
             raise InputError(f"--by {key!r}; allowed: {', '.join(KEYS)}")
 
 
-def _fingerprint(scenario: Scenario) -> tuple:
+def _inputs(scenario: Scenario) -> list[np.ndarray]:
+    """Everything a run takes from its scenario: the month table, recorded shares and driver series."""
     from sim.timeline import compile_timeline
 
     timeline = compile_timeline(scenario)
     drivers = [np.asarray(getattr(timeline.drivers, name)) for name in timeline.drivers.series_names()]
-    return timeline.table, timeline.recorded_share, drivers
+    return [timeline.table, timeline.recorded_share, *drivers]
 
 
 def active_factors(scenario: Scenario, window: Window) -> list[str]:
     """The factors whose holding changes the scenario's inputs before the window's end.
 
     A factor that changes nothing has a Shapley value of exactly zero, so it is
-    left out of the runs (and reported as zero).
+    left out of the runs and of the table.
     """
-    cut = scenario.__class__.with_end(scenario, window.second[1])
-    table, share, drivers = _fingerprint(cut)
-    active = []
-    for factor in FACTORS:
-        other_table, other_share, other_drivers = _fingerprint(
-            held_scenario(cut, {factor}, window.hold_month)
-        )
-        same = np.array_equal(table, other_table, equal_nan=True) and np.array_equal(share, other_share)
-        if not (
-            same
-            and all(np.array_equal(a, b, equal_nan=True) for a, b in zip(drivers, other_drivers, strict=True))
-        ):
-            active.append(factor)
-    return active
+    cut = scenario.with_end(window.second[1])
+    actual = _inputs(cut)
+
+    def changes(factor: str) -> bool:
+        held = _inputs(held_scenario(cut, {factor}, window.hold_month))
+        return not all(np.array_equal(a, b, equal_nan=True) for a, b in zip(actual, held, strict=True))
+
+    return [factor for factor in FACTORS if changes(factor)]
 
 
 def _label(row: pd.Series, by: Sequence[str]) -> str:
@@ -188,22 +183,42 @@ def run_key(member: int, coalition: frozenset) -> str:
     return f"m{member:03d}-{len(coalition):02d}-{digest}.parquet"
 
 
-def run_coalition(request: Request, member: int, coalition: frozenset) -> pd.DataFrame:
-    """Simulate one member with only ``coalition`` acting; its two periods' indicators."""
+def simulate(
+    request: Request, member: int, scenario: Scenario, by: Sequence[str], overrides=None
+) -> pd.DataFrame:
+    """Run ``scenario`` (cut at the window's end) as member ``member``; its two periods' indicators.
+
+    The member's seed and parameter draw are used, with ``overrides`` on top.
+    """
     from sim.api import run
 
     seed, draw = request.members[member]
-    held = frozenset(request.factors) - coalition
-    scenario = held_scenario(request.scenario, held, request.window.hold_month)
     scenario = scenario.with_end(request.window.second[1])
-    results = run(scenario, households=request.households, seed=seed, **draw)
-    return period_table(results, request.window, request.by)
+    results = run(scenario, households=request.households, seed=seed, **{**draw, **(overrides or {})})
+    return period_table(results, request.window, by)
+
+
+def stored(path: Path, make: Callable[[], pd.DataFrame]) -> pd.DataFrame:
+    """The table in ``path`` if a finished run left it there, else ``make()`` written there whole."""
+    from sim.results import atomic_write
+
+    if path.is_file():
+        return pd.read_parquet(path)
+    table = make()
+    atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False))
+    return table
+
+
+def run_coalition(request: Request, member: int, coalition: frozenset) -> pd.DataFrame:
+    """Simulate one member with only ``coalition`` acting; its two periods' indicators."""
+    held = frozenset(request.factors) - coalition
+    return simulate(
+        request, member, held_scenario(request.scenario, held, request.window.hold_month), request.by
+    )
 
 
 def run_all(request: Request, out: Path, progress: Callable[[int, int], None] | None = None) -> dict:
     """Run (or reuse, when resuming) every member and coalition; their period tables by key."""
-    from sim.results import atomic_write
-
     runs = out / "runs"
     runs.mkdir(exist_ok=True)
     coalitions, _ = request.plan()
@@ -211,12 +226,7 @@ def run_all(request: Request, out: Path, progress: Callable[[int, int], None] | 
     tables = {}
     for done, (member, coalition) in enumerate(tasks):
         path = runs / run_key(member, coalition)
-        if path.is_file():
-            tables[member, coalition] = pd.read_parquet(path)
-        else:
-            table = run_coalition(request, member, coalition)
-            atomic_write(path, lambda tmp, table=table: table.to_parquet(tmp, index=False))
-            tables[member, coalition] = table
+        tables[member, coalition] = stored(path, lambda m=member, c=coalition: run_coalition(request, m, c))
         if progress is not None:
             progress(done + 1, len(tasks))
     return tables
