@@ -264,19 +264,31 @@ def check_money(table: np.ndarray, scenario: Scenario) -> None:
 
 
 UZ_UNIFICATION = 2017 * 12 + 8  # 5 Sep 2017: the Uzbek som unified at about 8,100 per dollar
+UZ_OWN_SERIES = 2017 * 12  # Jan 2017: the first year of the Uzbek central bank's own remittance figures
 
 
 def recorded_share(months: np.ndarray, params: Parameters) -> np.ndarray:
-    """Share of the remittances sent that the official series record, per month and origin.
+    """Official remittance series over the money migrants in the model send, per month and origin.
 
-    Measurement, not behaviour: before the Uzbek exchange-rate unification
-    (September 2017) foreign-currency sales to citizens were banned and the
-    official rate was about half the market rate, so Uzbek migrants had
-    reason to carry cash and use informal channels, and Uzbekistan published
-    no remittance data of its own (sim/data/recent/sources_2008_2021.md,
-    Table 6). ``uz_recorded_share`` is the share recorded before the
-    unification; 1 afterwards and for the other origins.
+    Measurement, not behaviour; two dated facts about the Uzbek series
+    (sim/data/recent/sources_2008_2021.md, Table 6 and note (b)):
+
+    - **Channels.** Before the exchange-rate unification (September 2017)
+      foreign-currency sales to citizens were banned and the official rate
+      was about half the market rate, so migrants had reason to carry cash
+      and use informal channels: the series records ``uz_recorded_share``
+      of what is sent.
+    - **Source.** Before 2017 Uzbekistan published no remittance figures of
+      its own, and the series was estimated from Russian transfer data.
+      From 2017 it is the central bank's own, which counts every country of
+      origin and channel; the money from Russia and Kazakhstan that the
+      model has is ``uz_series_share`` of it, so the series is the model's
+      amount divided by that share.
+
+    1 for the other origins.
     """
     out = np.ones((len(months), 3))
-    out[months < UZ_UNIFICATION, ORIGINS.index("UZ")] = params.uz_recorded_share
+    uz = ORIGINS.index("UZ")
+    out[months < UZ_UNIFICATION, uz] *= params.uz_recorded_share
+    out[months >= UZ_OWN_SERIES, uz] /= params.uz_series_share
     return out

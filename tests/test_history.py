@@ -16,7 +16,14 @@ from sim.months import format_month, parse_month
 from sim.params import SPECS, Parameters
 from sim.registry import DRIVER_SPECS, EVENT_TYPES, FACTORS
 from sim.scenario import load_scenario
-from sim.timeline import UZ_UNIFICATION, compile_timeline, labour_demand_index, russian_job_chance
+from sim.timeline import (
+    UZ_OWN_SERIES,
+    UZ_UNIFICATION,
+    compile_timeline,
+    labour_demand_index,
+    recorded_share,
+    russian_job_chance,
+)
 
 BASELINE = "scenarios/baseline.toml"
 
@@ -106,6 +113,26 @@ def test_uzbek_recorded_share_is_measurement_not_behaviour():
     np.testing.assert_array_equal(half.loc[rest, "remittances_usd"], full.loc[rest, "remittances_usd"])
     np.testing.assert_array_equal(half["income_per_capita_usd"], full["income_per_capita_usd"])
     np.testing.assert_array_equal(half["migrants_ru"], full["migrants_ru"])
+
+
+def test_uzbek_series_share_scales_the_official_series_from_2017():
+    """From January 2017 the official Uzbek series is the central bank's own: the model's amount over
+    ``uz_series_share``. A share of 0.5 doubles recorded Uzbek remittances from 2017-01 (January-August
+    2017 keep the recorded share of the informal years as well) and changes nothing before or elsewhere."""
+    kw = {"households": 600, "seed": 3, "until": "2018-06", "uz_recorded_share": 0.8}
+    full = sim.run(BASELINE, uz_series_share=1.0, **kw).frame
+    half = sim.run(BASELINE, uz_series_share=0.5, **kw).frame
+    uz_after = (full["origin"] == "UZ") & (full["date"] >= format_month(UZ_OWN_SERIES) + "-01")
+    np.testing.assert_allclose(
+        half.loc[uz_after, "remittances_usd"], 2 * full.loc[uz_after, "remittances_usd"]
+    )
+    rest = ~uz_after
+    np.testing.assert_array_equal(half.loc[rest, "remittances_usd"], full.loc[rest, "remittances_usd"])
+    np.testing.assert_array_equal(half["migrants_ru"], full["migrants_ru"])
+    months = np.array([UZ_OWN_SERIES - 1, UZ_OWN_SERIES, UZ_UNIFICATION])
+    share = recorded_share(months, Parameters({"uz_recorded_share": 0.8, "uz_series_share": 0.5}))
+    np.testing.assert_allclose(share[:, 2], [0.8, 0.8 / 0.5, 1 / 0.5])
+    np.testing.assert_array_equal(share[:, :2], 1.0)
 
 
 def test_enforcement_and_moratorium_set_the_hazard():
