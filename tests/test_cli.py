@@ -163,21 +163,38 @@ def test_calibration_options_are_checked_before_any_run(capsys, tmp_path):
 
 
 def test_ctrl_c_is_one_line_exit_130_and_writes_nothing(tmp_path):
-    """SIGINT to a long run, as a terminal sends it: one line on stderr, status 130, no table."""
+    """SIGINT to a long run, as a terminal sends it: one line on stderr, status 130, no table.
+
+    The signal is sent once the month progress bar shows, so that it lands while the model steps
+    (the common case) and not while numba compiles on a cold cache, where llvmlite can swallow it.
+    """
     import signal
-    import time
+    import threading
 
     out = tmp_path / "big.parquet"
     command = [sys.executable, "-c", "from sim.cli import main; main()", "run", "scenarios/baseline.toml",
                "-n", "3000000", "--out", str(out)]  # fmt: skip
     run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
-    time.sleep(6)  # starting up, building 3 million households or stepping: any of them must end cleanly
-    assert run.poll() is None, "the run ended before the signal"
+    err_parts: list[str] = []
+    stepping = threading.Event()
+
+    def read_stderr() -> None:
+        while chunk := run.stderr.read(1):
+            err_parts.append(chunk)
+            if "month" in "".join(err_parts[-64:]):
+                stepping.set()
+
+    reader = threading.Thread(target=read_stderr, daemon=True)
+    reader.start()
+    while not stepping.wait(1.0):  # compiling and building take minutes on a cold, busy machine
+        assert run.poll() is None, "the run ended before the signal: " + "".join(err_parts)
     run.send_signal(signal.SIGINT)
-    _, err = run.communicate(timeout=120)
+    run.wait(timeout=600)
+    reader.join(timeout=60)
+    err = "".join(err_parts)
     assert run.returncode == 130, err
     lines = [line for line in err.splitlines() if line.startswith("migsim:")]
-    assert len(lines) == 1 and "interrupted" in lines[0] and "Traceback" not in err
+    assert len(lines) == 1 and "interrupted" in lines[0] and "Traceback" not in err, repr(err[-400:])
     assert not out.exists() and not out.with_suffix(".png").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary file left

@@ -45,8 +45,14 @@ class Progress:
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
+        """End the bar; one cut short (Ctrl-C, an error) ends its line so the next message starts clean."""
+        if self.bar is None:
+            return
+        unfinished = self.bar.n < self.bar.total
+        self.bar.close()
+        if unfinished:
+            self.bar.fp.write("\n")
+        self.bar = None
 
 
 def summary_lines(frame) -> list[str]:
