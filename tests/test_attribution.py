@@ -6,6 +6,7 @@ import itertools
 import math
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -122,10 +123,30 @@ def test_contributions_and_drift_add_up_to_the_change(small):
     assert {"drift", "rouble", "reentry_bans", "eaeu"} <= set(table["factor"])
     share = table[table["indicator"] == "remittances_gdp_pct"]
     assert "gdp_denominator" in set(share["factor"]) and set(share["group"]) == {"all"}
+    assert "measurement" not in set(table["factor"])  # the series is measured alike in 2013 and 2015
     assert set(table["group"]) == {"all", "sex=male", "sex=female"}
     assert (table["p05"] <= table["contribution"] + 1e-9).all() and (
         table["contribution"] <= table["p95"] + 1e-9
     ).all()
+
+
+def test_a_change_of_measurement_is_its_own_row(tmp_path):
+    """From 2016 to 2018 the Uzbek series changes source: ``measurement`` = R0 (1 / (r s) - 1), worked
+    from the recorded share r before the unification and the series share s after; none elsewhere."""
+    r, s = 0.8, 0.5
+    base = resolve_scenario(BASELINE)
+    scenario = replace(base, parameters=base.parameters.replace(uz_recorded_share=r, uz_series_share=s))
+    result = attribute(scenario, "2016", "2018", factors=["rouble"], seeds=1, households=800, out=tmp_path,
+                       indicators=["remittances_usd", "remittances_gdp_pct"])  # fmt: skip
+    table = result.table.set_index(["indicator", "origin", "factor"])
+    recorded_2016 = result.levels.loc[("t0", "UZ", "all"), "remittances_usd"]
+    measurement = table.loc[("remittances_usd", "UZ", "measurement"), "contribution"]
+    assert measurement == pytest.approx(recorded_2016 * (1 / (r * s) - 1), rel=1e-9)
+    for origin in ("TJ", "KG"):
+        assert table.loc[("remittances_usd", origin, "measurement"), "contribution"] == 0.0
+    sums = result.table.groupby(["indicator", "origin"]).agg(parts=("contribution", "sum"),
+                                                              total=("total_change", "first"))  # fmt: skip
+    np.testing.assert_allclose(sums["parts"], sums["total"], rtol=1e-9, atol=1e-9)
 
 
 def test_directions_of_the_2013_2015_causes(small):

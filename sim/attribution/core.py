@@ -9,9 +9,13 @@ first period to the second; the Shapley values of the factors
 (:mod:`sim.attribution.shapley`) and the change with every chosen factor held
 (``drift``) add up to the change in the scenario itself.
 
-Remittances as a share of GDP are decomposed in dollars, each dollar
-contribution divided by the second period's GDP; the change of the GDP
-denominator is its own accounting row (``gdp_denominator``).
+Remittances are decomposed as sent, then scaled to what the official series
+records in the second period; where the way the series is measured changes
+between the periods (the Uzbek series from 2017), that change is its own
+accounting row (``measurement``). Remittances as a share of GDP are
+decomposed in dollars, each dollar contribution divided by the second
+period's GDP; the change of the GDP denominator is its own accounting row
+(``gdp_denominator``).
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ DEFAULT_INDICATORS = ("remittances_usd", "remittances_gdp_pct", "migrants_ru", "
 SHARE = "remittances_gdp_pct"
 DRIFT = "drift"
 GDP_ROW = "gdp_denominator"
+MEASUREMENT_ROW = "measurement"
+SENT = "remittances_sent_usd"  # period-table column: remittances before the official series' measurement
 # breakdowns the issue asks for that the kernel does not count yet
 NOT_YET = {"age": "the kernel counts by region and sex only", "status": "no per-household ban tag yet"}
 DEFAULT_ORDERINGS = 64  # sampled orderings above shapley.MAX_EXACT_FACTORS factors
@@ -134,9 +140,13 @@ def _label(row: pd.Series, by: Sequence[str]) -> str:
 
 def period_table(results, window: Window, by: Sequence[str]) -> pd.DataFrame:
     """One run's indicators in the two periods: rows (period, origin, group), indicator columns."""
+    from dataclasses import replace
+
+    as_sent = replace(results, recorded_share=None, _frame=None)
     frames = []
     for keys in ((), tuple(by)) if by else ((),):
         table = results.table(keys, annual_totals=window.annual)
+        table[SENT] = as_sent.table(keys, annual_totals=window.annual)["remittances_usd"].to_numpy()
         if window.annual:
             when = table["year"] * 12
         else:
@@ -144,7 +154,7 @@ def period_table(results, window: Window, by: Sequence[str]) -> pd.DataFrame:
         table = table.assign(group=table.apply(_label, axis=1, by=keys) if keys else "all")
         for period, (first, _) in zip(("t0", "t1"), (window.first, window.second), strict=True):
             rows = table[when == first]
-            frames.append(rows.assign(period=period)[["period", "origin", "group", *INDICATORS]])
+            frames.append(rows.assign(period=period)[["period", "origin", "group", *INDICATORS, SENT]])
     return pd.concat(frames, ignore_index=True)
 
 
@@ -246,18 +256,26 @@ def decompose(request: Request, tables: dict) -> pd.DataFrame:
     acting = frozenset(request.factors)
     per_member = []  # one frame per member: rows (indicator, origin, group, factor)
     for m in range(len(request.members)):
-        values = {c: _change(table, flows) for (member, c), table in tables.items() if member == m}
+        values = {c: _change(_as_sent(table), flows) for (member, c), table in tables.items() if member == m}
         index = values[acting].index
         rows = {
             DRIFT: values[frozenset()].to_numpy(),
             **shapley_of({c: v.to_numpy() for c, v in values.items()}),
         }
-        frame = _long(rows, values[acting].to_numpy(), index, flows)
+        if "remittances_usd" in flows:
+            rows = _as_recorded(rows, tables[m, acting], index, flows.index("remittances_usd"))
+        frame = _long(rows, _change(tables[m, acting], flows).to_numpy(), index, flows)
         if SHARE in request.indicators:
             frame = pd.concat([frame, _share_rows(rows, index, flows, tables[m, acting])], ignore_index=True)
         per_member.append(frame.assign(member=m))
     stacked = pd.concat(per_member, ignore_index=True)
     stacked = stacked[stacked["indicator"].isin(request.indicators)]
+    measured = stacked["factor"] == MEASUREMENT_ROW
+    scale = stacked.groupby("indicator")["total_change"].transform(lambda x: x.abs().max())
+    if not (stacked["contribution"].abs() > 1e-9 * scale)[measured].any():
+        stacked = stacked[~measured]  # no change of measurement in the window: floating-point dust only
+    else:
+        stacked = stacked[~measured | stacked["indicator"].isin(["remittances_usd", SHARE])]
     grouped = stacked.groupby(["indicator", "origin", "group", "factor"], sort=False)
     out = grouped.agg(contribution=("contribution", "mean"), total_change=("total_change", "mean"))
     out["p05"] = grouped["contribution"].quantile(0.05)
@@ -266,6 +284,36 @@ def decompose(request: Request, tables: dict) -> pd.DataFrame:
 
 
 COLUMNS = ["indicator", "origin", "group", "factor", "contribution", "p05", "p95", "total_change"]
+
+
+def _as_sent(table: pd.DataFrame) -> pd.DataFrame:
+    """A period table with remittances as sent, before the official series' measurement."""
+    return table.assign(remittances_usd=table[SENT])
+
+
+def _as_recorded(rows: dict, actual: pd.DataFrame, index: pd.MultiIndex, column: int) -> dict:
+    """Scale the remittance contributions from sent to recorded; add the ``measurement`` row.
+
+    With ``S`` the remittances sent, ``R`` those the series records and
+    ``rho = R / S`` in each period, ``R1 - R0 = rho1 (S1 - S0) + S0 (rho1 - rho0)``:
+    the first term splits like the money sent (every row times ``rho1``),
+    the second is the change of measurement.
+    """
+    keyed = actual.set_index(["period", "origin", "group"]).sort_index()
+    sent0, sent1 = (keyed.loc[p, SENT].reindex(index).to_numpy(dtype=float) for p in ("t0", "t1"))
+    rec0, rec1 = (keyed.loc[p, "remittances_usd"].reindex(index).to_numpy(dtype=float) for p in ("t0", "t1"))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rho0 = np.where(sent0 > 0, rec0 / sent0, 1.0)
+        rho1 = np.where(sent1 > 0, rec1 / sent1, 1.0)
+    out = {}
+    for factor, value in rows.items():
+        value = value.copy()
+        value[:, column] *= rho1
+        out[factor] = value
+    measurement = np.zeros_like(next(iter(rows.values())))
+    measurement[:, column] = sent0 * (rho1 - rho0)
+    out[MEASUREMENT_ROW] = measurement
+    return out
 
 
 def _long(rows: dict, total: np.ndarray, index: pd.MultiIndex, flows: list[str]) -> pd.DataFrame:

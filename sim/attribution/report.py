@@ -7,13 +7,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.attribution.core import DRIFT, GDP_ROW
+from sim.attribution.core import DRIFT, GDP_ROW, MEASUREMENT_ROW
 from sim.data import ORIGIN_NAMES
 from sim.registry import FACTOR_LABELS
 
 LABELS = {
     DRIFT: ("drift (momentum, seasonality)", "инерция (тенденции, сезонность)"),
     GDP_ROW: ("the change of GDP (denominator)", "изменение ВВП (знаменатель)"),
+    MEASUREMENT_ROW: ("the change in how the series is measured", "изменение методики учёта"),
     **FACTOR_LABELS,
 }
 # indicator -> English (after the origin's adjective), Russian ({to}: accusative of the origin,
