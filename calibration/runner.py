@@ -20,10 +20,11 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.scenario import scenario_dir
 
 log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-BASELINE = PROJECT_ROOT / "scenarios" / "baseline.toml"
+BASELINE = scenario_dir() / "baseline.toml"
 
 
 @dataclass(frozen=True)

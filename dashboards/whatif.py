@@ -12,9 +12,10 @@ import solara
 from dashboards import ensemble
 from dashboards.i18n import LanguageSwitch, t
 from dashboards.levers import COUNTRIES, Levers, apply_levers
+from sim.scenario import scenario_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SCENARIO_DIR = PROJECT_ROOT / "scenarios"
+SCENARIO_DIR = scenario_dir()
 REFERENCE = "baseline.toml"
 HOUSEHOLDS = int(os.environ.get("MIGSIM_WHATIF_HOUSEHOLDS", "20000"))  # per run; 3 members x 2 runs
 SEEDS = (1, 2, 3)

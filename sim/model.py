@@ -31,24 +31,21 @@ from sim.indicators import PERSON_COLUMNS
 from sim.months import month_dates, parse_month
 from sim.network import NetworkSpec, build_network
 from sim.population import real_households, regions, synthesize
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, find_scenario, load_scenario
 from sim.state import HouseholdState
 from sim.timeline import compile_timeline
 
 ENGINES = ("numba", "mesa")
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SCENARIO = "scenarios/baseline.toml"
+DEFAULT_SCENARIO = "baseline"  # the shipped scenario, by name
 SERIAL_COMMIT_BELOW = 200_000  # households; below this a parallel launch costs more than it saves
 
 
 def resolve_scenario(scenario: str | Path | Scenario) -> Scenario:
-    """A loaded scenario from a path (relative to the working directory or the project)."""
+    """A loaded scenario from a path or a shipped scenario's name (:func:`sim.scenario.find_scenario`)."""
     if isinstance(scenario, Scenario):
         return scenario
-    path = Path(scenario)
-    if not path.exists() and not path.is_absolute() and (PROJECT_ROOT / path).exists():
-        path = PROJECT_ROOT / path
-    return load_scenario(path)
+    return load_scenario(find_scenario(scenario))
 
 
 MAX_SEED = 2**64 - 1  # seeds are hashed as uint64

@@ -208,6 +208,46 @@ def _parse_driver(raw: Any, where: str) -> DriverChange:
     return DriverChange(variable, country, start, until, **{op: float(number)}, path=path)
 
 
+def scenario_dir() -> Path:
+    """The folder of the shipped scenarios.
+
+    ``scenarios/`` beside ``sim/`` in a source tree; ``sim/scenarios/`` in an
+    installed wheel (``pyproject.toml`` maps the one onto the other).
+    """
+    here = Path(__file__).resolve().parent
+    for folder in (here.parent / "scenarios", here / "scenarios"):
+        if (folder / "baseline.toml").is_file():
+            return folder
+    raise InputError(f"the shipped scenarios are missing (no baseline.toml in {here.parent / 'scenarios'} "
+                     f"or {here / 'scenarios'}): reinstall migsim")  # fmt: skip
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the shipped scenarios (``baseline`` first), each usable instead of a path."""
+    names = sorted(p.stem for p in scenario_dir().glob("*.toml"))
+    return sorted(names, key=lambda n: n != "baseline")
+
+
+def find_scenario(name: str | Path) -> Path:
+    """The file of a scenario given as a path or as the name of a shipped one.
+
+    A path that exists is used as it is; otherwise ``baseline``,
+    ``baseline.toml`` and ``scenarios/baseline.toml`` name the shipped
+    scenario, from any working folder.
+    """
+    path = Path(name)
+    if path.exists() or path.is_absolute():
+        return path
+    parts = path.parts[1:] if path.parts[:1] == ("scenarios",) else path.parts
+    if parts:
+        shipped = scenario_dir().joinpath(*parts)
+        for candidate in (shipped, shipped.with_name(shipped.name + ".toml")):
+            if candidate.is_file():
+                return candidate
+    raise InputError(f"{path}: scenario file not found; give a path, or one of the shipped scenarios: "
+                     f"{', '.join(shipped_scenarios())}")  # fmt: skip
+
+
 def read_toml(path: Path, kind: str = "scenario file") -> dict:
     """Parse a TOML file; a missing or malformed file is an :class:`InputError`."""
     if not path.is_file():
@@ -223,13 +263,16 @@ def read_toml(path: Path, kind: str = "scenario file") -> dict:
 def load_scenario(path: str | Path, _chain: tuple[Path, ...] = ()) -> Scenario:
     """Load, validate and resolve a scenario file and its parents.
 
+    ``path`` is a file, or the name of a shipped scenario (``"baseline"``;
+    :func:`find_scenario`).
+
     Raises
     ------
     InputError
         On a missing or malformed file, an unknown key, a value out of range, a
         missing parent or a scenario that extends itself.
     """
-    path = Path(path).resolve()
+    path = (find_scenario(path) if not _chain else Path(path)).resolve()
     if len(_chain) >= MAX_EXTENDS:
         raise InputError(f"{path}: more than {MAX_EXTENDS} scenarios extend one another; allowed at most "
                          f"{MAX_EXTENDS} levels of 'extends'")  # fmt: skip

@@ -165,7 +165,7 @@ def test_driver_paths_are_validated_and_recorded(tmp_path):
     with pytest.raises(InputError, match="low, central, high"):
         load_scenario(BASELINE).with_driver_path("optimistic")
     bad = tmp_path / "bad.toml"
-    parent = sim.model.PROJECT_ROOT / BASELINE
+    parent = sim.scenario.scenario_dir() / "baseline.toml"
     bad.write_text(
         f'[scenario]\nextends = "{parent}"\n'
         '[[drivers]]\nvariable = "rub_per_usd"\npath = "best"\nfrom = "2027-01"\nmultiply = 1.1\n'
@@ -197,7 +197,7 @@ def test_the_parameter_table_of_the_docs_is_up_to_date():
 )
 def test_drivers_that_would_overflow_money_are_refused(tmp_path, variable, value):
     path = tmp_path / "extreme.toml"
-    path.write_text(f'[scenario]\nextends = "{sim.model.PROJECT_ROOT / BASELINE}"\n'
+    path.write_text(f'[scenario]\nextends = "{sim.scenario.scenario_dir() / "baseline.toml"}"\n'
                     f'[[drivers]]\nvariable = "{variable}"\nfrom = "2012-01"\nvalue = {value}\n')  # fmt: skip
     with pytest.raises(InputError, match="USD a month in 2012-01; allowed 0 to 1,000,000"):
         sim.run(path, households=30, seed=1, until="2012-03")
