@@ -22,61 +22,38 @@ import pandas as pd
 from sim.data import ORIGIN_NAMES, ORIGINS
 from sim.ensemble import Ensemble, prepare, run_ensemble, summarise
 from sim.errors import InputError
-from sim.indicators import FLOWS
+from sim.indicators import HOUSEHOLDS, PCT_GDP, PERSONS, REGISTRY, SHARE, USD_MONTH, USD_PERSON, annual
 from sim.scenario import Scenario
 
 log = logging.getLogger(__name__)
 
 KEY_INDICATORS = ("migrants_ru", "migrants_kz", "banned", "remittances_usd", "vulnerable_returnees")
-# indicator -> (label, kind); kinds: persons, usd, pct (percent), rate (share 0-1)
-LABELS = {
-    "migrants_ru": ("migrants in Russia", "persons"),
-    "migrants_kz": ("migrants in Kazakhstan", "persons"),
-    "departures_ru": ("departures to Russia", "persons"),
-    "departures_kz": ("departures to Kazakhstan", "persons"),
-    "returns": ("returns", "persons"),
-    "irregular_ru": ("irregular migrants in Russia", "persons"),
-    "banned": ("banned migrants", "persons"),
-    "banned_unaware": ("banned migrants unaware of their ban", "persons"),
-    "denied_entry": ("migrants denied entry", "persons"),
-    "removals": ("removals", "persons"),
-    "vulnerable_returnees": ("vulnerable returnees", "persons"),
-    "remittances_usd": ("remittances received, USD", "usd"),
-    "remittances_gdp_pct": ("remittances, % of GDP", "pct"),
-    "income_per_capita_usd": ("income per person, USD a month", "usd_small"),
-    "poverty_rate": ("poverty rate", "rate"),
-    "receiving_share": ("share of households receiving remittances", "rate"),
-    "households": ("households", "persons"),
-}
 
 
-def _fmt(value: float, kind: str) -> str:
+def _fmt(value: float, unit: str) -> str:
+    """A signed difference in ``unit`` (:data:`sim.indicators.UNITS`)."""
     if not np.isfinite(value):
         return "n/a"
-    if kind == "usd":
+    if unit == USD_MONTH:
         return f"{value / 1e6:+,.1f} million"
-    if kind == "usd_small":
+    if unit == USD_PERSON:
         return f"{value:+,.2f}"
-    if kind == "pct":
-        return f"{value:+.2f} points"
-    if kind == "rate":
-        return f"{value * 100:+.2f} points"
+    if unit in (PCT_GDP, SHARE):
+        return f"{value * (100.0 if unit == SHARE else 1.0):+.2f} points"
     if abs(value) >= 100:
         return f"{round(value, -2):+,.0f}".replace("+-", "-")
     return f"{value:+,.0f}"
 
 
+def label_and_unit(name: str) -> tuple[str, str]:
+    """An indicator's English label and unit (the name and persons for a column not in the registry)."""
+    indicator = REGISTRY.get(name)
+    return (indicator.label_en, indicator.unit) if indicator else (name, PERSONS)
+
+
 def annual_members(members: pd.DataFrame) -> pd.DataFrame:
     """Yearly values per member: flows summed, stocks and rates averaged."""
-    from sim.ensemble import indicator_columns
-
-    columns = indicator_columns(members)
-    frame = members.assign(year=members["date"].dt.year)
-    agg = {c: ("sum" if c in FLOWS else "mean") for c in columns}
-    groups = frame.groupby(["member", "year", "origin"], sort=False)
-    out = groups.agg(agg)
-    out["months"] = groups.size()
-    return out.reset_index()
+    return annual(members, keys=("member", "year", "origin"))
 
 
 def _differences(base: pd.DataFrame, other: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
@@ -165,15 +142,15 @@ class Comparison:
         if months < 12:
             lines.append(f"note: {year} covers only {months} months of the run")
         for name in indicators:
-            label, kind = LABELS.get(name, (name, "persons"))
+            label, unit = label_and_unit(name)
             for origin in ORIGINS:
                 row = table[(table["indicator"] == name) & (table["origin"] == origin)]
                 if row.empty:
                     continue
                 row = row.iloc[0]
                 lines.append(
-                    f"{label}, {ORIGIN_NAMES[origin]}, {year}: {_fmt(row['mean'], kind)} "
-                    f"(5-95% band {_fmt(row['p05'], kind)} to {_fmt(row['p95'], kind)})"
+                    f"{label}, {ORIGIN_NAMES[origin]}, {year}: {_fmt(row['mean'], unit)} "
+                    f"(5-95% band {_fmt(row['p05'], unit)} to {_fmt(row['p95'], unit)})"
                 )
         return lines
 
@@ -329,8 +306,9 @@ def ensemble_chart(
     if other is not None:
         sides.append((other, None, other.scenario_name or "other"))
     for r, name in enumerate(indicators):
-        label, kind = LABELS.get(name, (name, "persons"))
-        scale, unit = {"usd": (1e6, "million"), "persons": (1e3, "thousand")}.get(kind, (1, ""))
+        label, unit = label_and_unit(name)
+        scale, suffix = {USD_MONTH: (1e6, "million"), PERSONS: (1e3, "thousand"),
+                         HOUSEHOLDS: (1e3, "thousand")}.get(unit, (1, ""))  # fmt: skip
         for c, origin in enumerate(ORIGINS):
             ax = axes[r][c]
             for ensemble, colour, side_label in sides:
@@ -345,7 +323,7 @@ def ensemble_chart(
             if r == 0:
                 ax.set_title(ORIGIN_NAMES[origin])
             if c == 0:
-                ax.set_ylabel(f"{label}" + (f"\n{unit}" if unit else ""), fontsize=8)
+                ax.set_ylabel(f"{label}" + (f"\n{suffix}" if suffix else ""), fontsize=8)
             ax.tick_params(labelsize=7)
             if r == 0 and c == cols - 1:
                 ax.legend(fontsize=7)

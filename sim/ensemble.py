@@ -53,9 +53,10 @@ def member_seeds(root: int, count: int) -> tuple[int, ...]:
 
 
 def indicator_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[str]:
-    """The numeric indicator columns of a results frame (not keys, ``member``, ``exclude``)."""
-    skip = {*KEY_COLUMNS, "member", "seed", "region", "sex", "year", "months", *exclude}
-    return [c for c in frame.columns if c not in skip and pd.api.types.is_numeric_dtype(frame[c])]
+    """The indicators of :data:`sim.indicators.REGISTRY` that a results frame holds (not ``exclude``)."""
+    from sim.indicators import present
+
+    return [c for c in present(frame) if c not in exclude]
 
 
 def read_discrepancy(posterior: str | Path) -> dict[tuple[str, str], float]:

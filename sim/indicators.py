@@ -1,46 +1,217 @@
-"""From the kernel's integer counters to the results table.
+"""The indicators: declared once in :data:`REGISTRY`, turned from kernel counters into results tables.
 
 The kernel counts simulated persons (members) and integer cents per month and
 indicator cell (region x sex). Here they are summed over the requested key
 (origin, and optionally region and sex), scaled to the real population by the
 origin's weight (real households per simulated household in that month), and
 turned into the tidy table of ``docs/model.md``.
+
+Every results column is one :class:`Indicator` of :data:`REGISTRY`: where it
+comes from, its kind and unit, its English and Russian labels, and how it
+combines over the months of a year (:func:`annual`) and over origins
+(:func:`combine_origins`). Every consumer (comparisons, batch summaries, the
+CLI, attribution lines, the dashboards) reads it from there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 
 from sim import kernels as k
 
-# results column -> kernel counter (persons, scaled)
-PERSON_COLUMNS = {
-    "migrants_ru": k.MIG_RU,
-    "migrants_kz": k.MIG_KZ,
-    "departures_ru": k.DEP_RU,
-    "departures_kz": k.DEP_KZ,
-    "returns": k.RETURNS,
-    "irregular_ru": k.IRREG_RU,
-    "banned": k.BANNED,
-    "banned_unaware": k.BANNED_UNAWARE,
-    "denied_entry": k.DENIED,
-    "removals": k.REMOVED,
-    "vulnerable_returnees": k.VULNERABLE,
-}
-INDICATORS = (
-    *PERSON_COLUMNS,
-    "remittances_usd",
-    "remittances_gdp_pct",
-    "income_per_capita_usd",
-    "poverty_rate",
-    "households",
-    "receiving_share",
+KINDS = ("stock", "flow", "rate")
+PERSONS, HOUSEHOLDS = "persons", "households"
+USD_MONTH, USD_PERSON = "USD per month", "USD per person"
+PCT_GDP, SHARE = "% of GDP", "share"
+UNITS = (PERSONS, HOUSEHOLDS, USD_MONTH, USD_PERSON, PCT_GDP, SHARE)
+# How a rate combines over origins; counts (persons, households, USD) are summed.
+ACROSS = ("sum", "households", "gdp")
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """How a plain-words sentence names the indicator of one origin (:mod:`sim.attribution.report`).
+
+    Attributes
+    ----------
+    en : str
+        English, after the origin's adjective ("Tajik {en} rose by ...").
+    ru : str
+        Russian, with ``{to}`` (accusative) or ``{of}`` (genitive) of the origin.
+    ru_rose, ru_fell : str
+        "rose" and "fell" in Russian, agreeing with the noun of ``ru``.
+    """
+
+    en: str
+    ru: str
+    ru_rose: str
+    ru_fell: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One results column: where it comes from, what it measures and how it combines.
+
+    Attributes
+    ----------
+    name : str
+        The column name.
+    kind : str
+        ``"stock"`` (a state at the end of the month), ``"flow"`` (the month's
+        events or money) or ``"rate"`` (a ratio within the row). Over the
+        months of a year flows are summed, stocks and rates averaged
+        (:attr:`over_year`).
+    unit : str
+        One of :data:`UNITS`.
+    label_en, label_ru : str
+        Labels in lower case (tables, charts, lines of the CLI and the dashboards).
+    source : str
+        The kernel counter(s) and how the column is derived, in words.
+    counter : int, optional
+        Kernel counter (``sim.kernels``). Alone: a count scaled to the
+        population (counter x weight); with ``per``: the ratio
+        ``counter / per`` within the row's simulated households, unscaled.
+    per : int, optional
+        Denominator counter of a ratio.
+    cents : bool
+        The counter counts US cents (divided by 100).
+    recorded : bool
+        Times the share the official statistics record (remittances).
+    gdp_share_of : str, optional
+        A rate: this column (USD per month) annualised as % of the origin's GDP.
+    household_level : bool
+        Counted once per household (in the men's cell): NaN in a breakdown by sex.
+    across : str
+        How the origins of a row combine (:func:`combine_origins`): ``"sum"``
+        (counts); ``"households"``: the mean weighted by ``households``;
+        ``"gdp"``: the sum of ``gdp_share_of`` over the sum of the origins' GDP.
+    phrase : Phrase, optional
+        Words for sentences; default :meth:`words`.
+    """
+
+    name: str
+    kind: str
+    unit: str
+    label_en: str
+    label_ru: str
+    source: str
+    counter: int | None = None
+    per: int | None = None
+    cents: bool = False
+    recorded: bool = False
+    gdp_share_of: str | None = None
+    household_level: bool = False
+    across: str = "sum"
+    phrase: Phrase | None = None
+
+    def __post_init__(self) -> None:
+        where = f"indicator {self.name!r}"
+        if self.kind not in KINDS or self.unit not in UNITS or self.across not in ACROSS:
+            raise ValueError(f"{where}: kind in {KINDS}, unit in {UNITS}, across in {ACROSS}")
+        if not (self.label_en and self.label_ru and self.source):
+            raise ValueError(f"{where}: needs label_en, label_ru and source")
+        derived = self.gdp_share_of is not None
+        if (self.counter is None) != derived or (self.per is not None and derived):
+            raise ValueError(f"{where}: give a counter (and optionally per) or gdp_share_of")
+        if (self.kind == "rate") == (self.across == "sum") or (self.across == "gdp") != derived:
+            raise ValueError(f"{where}: rates combine over origins by weight, counts by sum")
+
+    @property
+    def over_year(self) -> str:
+        """How the months of a year combine: ``"sum"`` for flows, ``"mean"`` for stocks and rates."""
+        return "sum" if self.kind == "flow" else "mean"
+
+    @property
+    def percent(self) -> bool:
+        """A percentage or share: its differences are percentage points."""
+        return self.unit in (PCT_GDP, SHARE)
+
+    @property
+    def to_percent(self) -> float:
+        """Factor to show the value in percent (100 for a share, else 1)."""
+        return 100.0 if self.unit == SHARE else 1.0
+
+    def label(self, lang: str = "en") -> str:
+        """The label in ``lang`` (``"en"`` or ``"ru"``)."""
+        return self.label_ru if lang == "ru" else self.label_en
+
+    def words(self) -> Phrase:
+        """Words for sentences: :attr:`phrase`, or the labels in a neutral frame."""
+        if self.phrase is not None:
+            return self.phrase
+        return Phrase(self.label_en, f"показатель «{self.label_ru}» для {{of}}", "вырос", "снизился")
+
+
+_NUMBER = ("выросло", "снизилось")  # verbs agreeing with "число ..." (the number of ...)
+# fmt: off
+_ENTRIES = (
+    Indicator("migrants_ru", "stock", PERSONS, "migrants in Russia", "мигранты в России",
+              "MIG_RU: members located in Russia", counter=k.MIG_RU,
+              phrase=Phrase("migrants in Russia", "число мигрантов из {of} в России", *_NUMBER)),
+    Indicator("migrants_kz", "stock", PERSONS, "migrants in Kazakhstan", "мигранты в Казахстане",
+              "MIG_KZ: members located in Kazakhstan", counter=k.MIG_KZ,
+              phrase=Phrase("migrants in Kazakhstan", "число мигрантов из {of} в Казахстане", *_NUMBER)),
+    Indicator("departures_ru", "flow", PERSONS, "departures to Russia", "выезды в Россию",
+              "DEP_RU: moves home -> Russia", counter=k.DEP_RU),
+    Indicator("departures_kz", "flow", PERSONS, "departures to Kazakhstan", "выезды в Казахстан",
+              "DEP_KZ: moves home -> Kazakhstan", counter=k.DEP_KZ),
+    Indicator("returns", "flow", PERSONS, "returns", "возвращения",
+              "RETURNS: moves home from abroad (returns, switches, removals)", counter=k.RETURNS),
+    Indicator("irregular_ru", "stock", PERSONS, "irregular migrants in Russia",
+              "работают в России без документов",
+              "IRREG_RU: members in Russia working irregularly", counter=k.IRREG_RU),
+    Indicator("banned", "stock", PERSONS, "banned migrants", "люди с запретом въезда в Россию",
+              "BANNED: members with a standing Russian re-entry ban", counter=k.BANNED,
+              phrase=Phrase("people with a re-entry ban", "число граждан {of} с запретом въезда", *_NUMBER)),
+    Indicator("banned_unaware", "stock", PERSONS, "banned migrants unaware of their ban",
+              "мигранты с запретом въезда, не знающие о нём",
+              "BANNED_UNAWARE: members with a ban their household does not know of",
+              counter=k.BANNED_UNAWARE),
+    Indicator("denied_entry", "flow", PERSONS, "migrants denied entry", "мигранты, не допущенные на въезд",
+              "DENIED: members turned back at the Russian border", counter=k.DENIED),
+    Indicator("removals", "flow", PERSONS, "removals", "выдворения",
+              "REMOVED: detections in Russia (each with a ban) and removals from Kazakhstan",
+              counter=k.REMOVED),
+    Indicator("vulnerable_returnees", "stock", PERSONS, "vulnerable returnees",
+              "уязвимые вернувшиеся мигранты",
+              "VULNERABLE: returnees at home, banned, jobless, with few contacts abroad",
+              counter=k.VULNERABLE),
+    Indicator("remittances_usd", "flow", USD_MONTH, "remittances received, USD",
+              "полученные денежные переводы, долл. США",
+              "REMIT_CENTS / 100 x weight x the share the official series records",
+              counter=k.REMIT_CENTS, cents=True, recorded=True,
+              phrase=Phrase("remittances", "денежные переводы в {to}", "выросли", "снизились")),
+    Indicator("remittances_gdp_pct", "rate", PCT_GDP, "remittances, % of GDP", "денежные переводы, % ВВП",
+              "100 x 12 x remittances_usd / GDP of the month's year",
+              gdp_share_of="remittances_usd", across="gdp",
+              phrase=Phrase("remittances as a share of GDP", "доля переводов в ВВП {of}",
+                            "выросла", "снизилась")),
+    Indicator("income_per_capita_usd", "rate", USD_PERSON, "income per person, USD a month",
+              "доход на человека, долл. США в месяц",
+              "INCOME_CENTS / 100 / PERSONS (household level)",
+              counter=k.INCOME_CENTS, per=k.PERSONS, cents=True, household_level=True, across="households"),
+    Indicator("poverty_rate", "rate", SHARE, "poverty rate", "уровень бедности",
+              "POOR_HOUSEHOLDS / HOUSEHOLDS (household level)",
+              counter=k.POOR_HOUSEHOLDS, per=k.HOUSEHOLDS, household_level=True, across="households"),
+    Indicator("receiving_share", "rate", SHARE, "share of households receiving remittances",
+              "доля домохозяйств, получающих переводы",
+              "RECEIVING / HOUSEHOLDS (household level)",
+              counter=k.RECEIVING, per=k.HOUSEHOLDS, household_level=True, across="households"),
+    Indicator("households", "stock", HOUSEHOLDS, "households", "домохозяйства",
+              "HOUSEHOLDS x weight (household level)", counter=k.HOUSEHOLDS, household_level=True),
 )
-STOCKS = {"migrants_ru", "migrants_kz", "irregular_ru", "banned", "banned_unaware",
-          "vulnerable_returnees", "households"}  # fmt: skip
-FLOWS = {"departures_ru", "departures_kz", "returns", "denied_entry", "removals", "remittances_usd"}
-HOUSEHOLD_LEVEL = ("income_per_capita_usd", "poverty_rate", "households", "receiving_share")
+# fmt: on
+# Every results column, in the order of the results table (read-only)
+REGISTRY: Mapping[str, Indicator] = MappingProxyType({indicator.name: indicator for indicator in _ENTRIES})
+
+INDICATORS = tuple(REGISTRY)
+# results column -> kernel counter, for the counts of persons (the Mesa DataCollector's national totals)
+PERSON_COLUMNS = {i.name: i.counter for i in _ENTRIES if i.unit == PERSONS}
 KEYS = ("region", "sex")
 SEXES = ("male", "female")
 
@@ -62,6 +233,23 @@ def _groups(regions: pd.DataFrame, by: tuple[str, ...]) -> tuple[pd.DataFrame, n
     return labels, member
 
 
+def _column(indicator: Indicator, grouped: np.ndarray, w: np.ndarray, gdp: np.ndarray,
+            recorded: np.ndarray | None, done: dict[str, np.ndarray]) -> np.ndarray:  # fmt: skip
+    """One indicator, ``(n_months, n_groups)``, from the grouped counters and the columns ``done``."""
+    if indicator.gdp_share_of is not None:
+        return done[indicator.gdp_share_of] * 12.0 / gdp * 100.0
+    values = grouped[:, :, indicator.counter]
+    if indicator.cents:
+        values = values / 100.0
+    if indicator.per is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return values / grouped[:, :, indicator.per]
+    values = values * w
+    if indicator.recorded and recorded is not None:
+        values = values * recorded
+    return values
+
+
 def build_frame(
     cells: np.ndarray,
     regions: pd.DataFrame,
@@ -71,7 +259,7 @@ def build_frame(
     by: tuple[str, ...] = (),
     recorded_share: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """The monthly results table.
+    """The monthly results table: keys, then every indicator of :data:`REGISTRY`.
 
     Parameters
     ----------
@@ -97,43 +285,116 @@ def build_frame(
     origin_index = labels["origin"].map(ORIGINS.index).to_numpy()
     w = weights[:, origin_index]  # (T, G)
     gdp = gdp_usd[:, origin_index]
+    recorded = None if recorded_share is None else recorded_share[:, origin_index]
     n_months, n_groups = w.shape
     out = {
         "date": np.repeat(dates.to_numpy(), n_groups),
         **{key: np.tile(labels[key].to_numpy(), n_months) for key in labels.columns},
     }
-    for name, counter in PERSON_COLUMNS.items():
-        out[name] = (grouped[:, :, counter] * w).ravel()
-    remit = grouped[:, :, k.REMIT_CENTS] / 100.0 * w
-    if recorded_share is not None:
-        remit = remit * recorded_share[:, origin_index]
-    out["remittances_usd"] = remit.ravel()
-    out["remittances_gdp_pct"] = (remit * 12.0 / gdp * 100.0).ravel()
-    persons = grouped[:, :, k.PERSONS].astype(float)
-    households = grouped[:, :, k.HOUSEHOLDS].astype(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["income_per_capita_usd"] = (grouped[:, :, k.INCOME_CENTS] / 100.0 / persons).ravel()
-        out["poverty_rate"] = (grouped[:, :, k.POOR_HOUSEHOLDS] / households).ravel()
-        out["receiving_share"] = (grouped[:, :, k.RECEIVING] / households).ravel()
-    out["households"] = (households * w).ravel()
+    done: dict[str, np.ndarray] = {}
+    for name, indicator in REGISTRY.items():
+        done[name] = _column(indicator, grouped, w, gdp, recorded, done)
+        out[name] = done[name].ravel()
     frame = pd.DataFrame(out)
     if "sex" in by:
         # household-level counters sit in the men's cell: not a breakdown by sex
-        frame.loc[:, list(HOUSEHOLD_LEVEL)] = np.nan
+        frame.loc[:, [i.name for i in _ENTRIES if i.household_level]] = np.nan
     return frame
 
 
-def annual(frame: pd.DataFrame) -> pd.DataFrame:
-    """Yearly aggregates: flows summed, stocks, shares and rates averaged.
+def present(frame: pd.DataFrame) -> list[str]:
+    """The indicators of :data:`REGISTRY` that ``frame`` holds, in registry order."""
+    return [name for name in REGISTRY if name in frame.columns]
+
+
+def annual(frame: pd.DataFrame, keys: Sequence[str] | None = None) -> pd.DataFrame:
+    """Yearly aggregates: flows summed, stocks and rates averaged (:attr:`Indicator.over_year`).
 
     ``remittances_gdp_pct`` is averaged, which for a full year equals the
     year's remittances as a percentage of its GDP (the World Bank measure).
     ``months`` says how many months of the year the run covered.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Monthly rows with ``date`` and indicator columns.
+    keys : sequence of str, optional
+        The group keys, ``year`` among them (default ``year`` and whichever of
+        origin, region and sex the frame holds).
     """
-    keys = [c for c in ("origin", "region", "sex") if c in frame.columns]
+    if keys is None:
+        keys = ["year", *[c for c in ("origin", "region", "sex") if c in frame.columns]]
     frame = frame.assign(year=frame["date"].dt.year)
-    groups = frame.groupby(["year", *keys], sort=False)
-    agg = {name: ("sum" if name in FLOWS else "mean") for name in INDICATORS}
-    out = groups.agg(agg)
+    groups = frame.groupby(list(keys), sort=False)
+    out = groups.agg({name: REGISTRY[name].over_year for name in present(frame)})
     out["months"] = groups.size()
     return out.reset_index()
+
+
+def implied_gdp(frame: pd.DataFrame, indicator: Indicator) -> pd.Series:
+    """GDP read back from a share of GDP and its amount (0 where the share is 0 or missing).
+
+    ``12 * 100 * amount / share``: the origin's GDP on a monthly frame; on a
+    yearly frame (amount summed, share averaged) the GDP times the months
+    covered, the same factor for every origin of the year.
+    """
+    share = frame[indicator.name]
+    return (frame[indicator.gdp_share_of] * 12.0 * 100.0 / share.where(share > 0)).fillna(0.0)
+
+
+def combine_origins(frame: pd.DataFrame, keys: Sequence[str], sort: bool = False) -> pd.DataFrame:
+    """The registry's indicators of ``frame`` combined over the rows of each ``keys`` group (the origins).
+
+    The one rule for "all origins", by :attr:`Indicator.across`:
+
+    - counts (persons, households, USD per month) are summed;
+    - ``remittances_gdp_pct``: the origins' remittances over their GDP
+      (``12 * 100 * sum(remittances_usd) / sum(GDP)``, each origin's GDP read
+      back by :func:`implied_gdp`), i.e. the mean weighted by GDP;
+    - ``poverty_rate`` and ``receiving_share`` (shares of households): the
+      mean weighted by ``households``, i.e. all poor (receiving) households
+      over all households;
+    - ``income_per_capita_usd``: also weighted by ``households`` (the
+      results hold no count of persons), so it is the mean over households
+      of each origin's income per person; it equals the income of all
+      persons over all persons only where mean household sizes are equal
+      (Tajik and Uzbek households are larger than Kyrgyz ones).
+
+    Groups whose values are all missing (household-level columns by sex)
+    stay missing. Needs ``households`` for the household-weighted rates and
+    ``remittances_usd`` for ``remittances_gdp_pct``.
+
+    Returns
+    -------
+    DataFrame
+        ``keys`` and the combined indicators, in registry order.
+    """
+    names = present(frame)
+    parts = {}  # what is summed per group: counts, and numerator and weight of each rate
+    for name in names:
+        indicator = REGISTRY[name]
+        if indicator.across == "sum":
+            parts[name] = frame[name]
+        elif indicator.across == "gdp":
+            parts[("amount", name)] = frame[indicator.gdp_share_of]
+            parts[("weight", name)] = implied_gdp(frame, indicator)
+        else:
+            weight = frame["households"].where(frame[name].notna())
+            parts[("amount", name)] = frame[name] * weight
+            parts[("weight", name)] = weight
+    work = pd.DataFrame({key: frame[key] for key in keys})
+    columns = [f"_{n}" for n in range(len(parts))]
+    work[columns] = pd.DataFrame(dict(zip(columns, parts.values(), strict=True)), index=frame.index)
+    sums = work.groupby(list(keys), sort=sort)[columns].sum(min_count=1)
+    sums.columns = list(parts)
+    out = {}
+    for name in names:
+        indicator = REGISTRY[name]
+        if indicator.across == "sum":
+            out[name] = sums[name]
+        elif indicator.across == "gdp":
+            gdp = sums[("weight", name)]
+            out[name] = sums[("amount", name)] * 12.0 * 100.0 / gdp.where(gdp > 0)
+        else:
+            out[name] = sums[("amount", name)] / sums[("weight", name)]
+    return pd.DataFrame(out).reset_index()

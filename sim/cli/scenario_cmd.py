@@ -125,9 +125,10 @@ def ensemble(
 
 def ensemble_lines(result, year: int | None = None) -> list[str]:
     """Yearly mean and 5-95% band of the key indicators, per origin."""
-    from sim.compare import KEY_INDICATORS, LABELS, annual_members
+    from sim.compare import KEY_INDICATORS, annual_members, label_and_unit
     from sim.data import ORIGIN_NAMES, ORIGINS
     from sim.ensemble import summarise
+    from sim.indicators import USD_MONTH
 
     yearly = annual_members(result.members)
     year = int(yearly["year"].max()) if year is None else year
@@ -135,11 +136,11 @@ def ensemble_lines(result, year: int | None = None) -> list[str]:
     lines = [f"{result.scenario_name}, {year}: mean (5-95% band) over {len(result.seeds)} members; "
              f"band: {result.band_kind}"]  # fmt: skip
     for name in KEY_INDICATORS:
-        label, kind = LABELS[name]
+        label, unit = label_and_unit(name)
         rows = table[table["indicator"] == name].set_index("origin")
         for origin in [o for o in ORIGINS if o in rows.index]:
             row = rows.loc[origin]
-            if kind == "usd":
+            if unit == USD_MONTH:
                 text = f"USD {row['mean'] / 1e6:,.1f} million ({row.p05 / 1e6:,.1f} to {row.p95 / 1e6:,.1f})"
             else:
                 text = f"{row['mean']:,.0f} ({row.p05:,.0f} to {row.p95:,.0f})"
