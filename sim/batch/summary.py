@@ -2,10 +2,12 @@
 
 The table is tidy: one row per (scenario, point, design parameters, origin,
 date, indicator) with ``mean``, ``p05``, ``p95`` and ``runs`` (replicates that
-finished). Origin ``all`` sums the three origins for the count indicators
-(people and dollars); shares and rates are summarised by origin only.
-Percentiles interpolate linearly between replicates, so with two or three
-seeds they lie close to the smallest and largest value.
+finished), for every indicator of :data:`sim.indicators.REGISTRY` the runs
+wrote. Origin ``all`` combines the three origins of each run by the registry's
+rule (:func:`sim.indicators.combine_origins`: counts summed, rates weighted by
+GDP or households) before the summary over replicates. Percentiles
+interpolate linearly between replicates, so with two or three seeds they lie
+close to the smallest and largest value.
 """
 
 from __future__ import annotations
@@ -17,9 +19,9 @@ import pandas as pd
 
 from sim.batch import store
 from sim.errors import InputError
+from sim.indicators import REGISTRY, USD_MONTH, combine_origins, present
 
-SUMMED = ("migrants_ru", "migrants_kz", "banned", "remittances_usd")
-RATES = ("remittances_gdp_pct", "poverty_rate")
+CHARTED = ("migrants_ru", "migrants_kz", "banned", "remittances_usd")  # the chart's national series
 MAX_LINES = 8
 
 
@@ -29,12 +31,12 @@ def _group_keys(runs: pd.DataFrame) -> list[str]:
 
 
 def summary_table(results: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Means and 5-95% bands over replicates, by ``keys``, origin and date."""
-    present = [c for c in (*SUMMED, *RATES) if c in results.columns]
-    national = results.groupby(["run_id", *keys, "date"], sort=False)[[c for c in SUMMED if c in present]]
-    national = national.sum().reset_index().assign(origin="all")
-    frame = pd.concat([results[["run_id", *keys, "date", "origin", *present]], national], ignore_index=True)
-    long = frame.melt(id_vars=["run_id", *keys, "date", "origin"], value_vars=present,
+    """Means and 5-95% bands over replicates, by ``keys``, origin (and ``all``) and date."""
+    names = present(results)
+    by = ["run_id", *keys, "date"]
+    national = combine_origins(results[[*by, "origin", *names]], by).assign(origin="all")
+    frame = pd.concat([results[[*by, "origin", *names]], national], ignore_index=True)
+    long = frame.melt(id_vars=[*by, "origin"], value_vars=names,
                       var_name="indicator", value_name="value").dropna(subset=["value"])  # fmt: skip
     grouped = long.groupby([*keys, "origin", "date", "indicator"], sort=True)["value"]
     table = pd.DataFrame({
@@ -61,7 +63,7 @@ def summary_chart(table: pd.DataFrame, parameters: list[str], path: Path, title:
     national = table[table["origin"] == "all"]
     groups = national[["scenario", "point", *parameters]].drop_duplicates()
     many = len(groups) > MAX_LINES and parameters
-    columns = parameters[:4] if many else list(SUMMED)
+    columns = parameters[:4] if many else list(CHARTED)
     fig, axes = plt.subplots(1, len(columns), figsize=(4.2 * len(columns), 3.6), squeeze=False)
     for ax, column in zip(axes[0], columns, strict=True):
         if many:
@@ -73,13 +75,14 @@ def summary_chart(table: pd.DataFrame, parameters: list[str], path: Path, title:
             ax.set_ylabel("migrants in Russia, last month (thousands)")
             continue
         part = national[national["indicator"] == column]
-        scale, unit = (1e6, " (million USD)") if column.endswith("usd") else (1e3, " (thousands)")
+        usd = REGISTRY[column].unit == USD_MONTH
+        scale, unit = (1e6, ", millions") if usd else (1e3, ", thousands")
         for _, group in groups.head(MAX_LINES).iterrows():
             rows = part[(part["scenario"] == group["scenario"]) & (part["point"] == group["point"])]
             line = ax.plot(rows["date"], rows["mean"] / scale, lw=1.2, label=_label(group, parameters))[0]
             ax.fill_between(rows["date"], rows["p05"] / scale, rows["p95"] / scale, alpha=0.2,
                             color=line.get_color(), lw=0)  # fmt: skip
-        ax.set_title(column.replace("_", " ") + unit, fontsize=9)
+        ax.set_title(REGISTRY[column].label_en + unit, fontsize=9)
         ax.tick_params(labelsize=7)
     axes[0][0].legend(fontsize=6)
     what = "last month, mean over seeds, all origins" if many else "mean and 5-95% band over seeds"
