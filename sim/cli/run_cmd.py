@@ -55,24 +55,37 @@ class Progress:
         self.bar = None
 
 
+def _cell(value: float, unit: str) -> str:
+    """A value of the summary table in ``unit``: counts whole, USD in millions, shares in percent."""
+    from sim.indicators import PCT_GDP, SHARE, USD_MONTH, USD_PERSON
+
+    if unit == SHARE:
+        return f"{value:.1%}"
+    if unit == PCT_GDP:
+        return f"{value:.1f}"
+    if unit == USD_MONTH:
+        return f"{value / 1e6:,.1f}m"
+    if unit == USD_PERSON:
+        return f"{value:,.2f}"
+    return f"{value:,.0f}"
+
+
 def summary_lines(frame) -> list[str]:
-    """A short table: key indicators by origin, first, middle and last year."""
-    years = sorted(frame["date"].dt.year.unique())
-    picks = sorted({years[0], years[len(years) // 2], years[-1]})
-    yearly = (
-        frame.assign(year=frame["date"].dt.year)
-        .groupby(["origin", "year"], sort=False)[list(KEY_COLUMNS)]
-        .mean()
-    )
-    header = f"{'origin':6} {'year':>4} {'migrants_ru':>12} {'migrants_kz':>12} {'banned':>10} "
-    header += f"{'remit_%GDP':>10} {'poverty':>8}"
-    lines = [header]
-    for (origin, year), row in yearly.iterrows():
-        if year in picks:
-            lines.append(
-                f"{origin:6} {year:>4} {row.migrants_ru:>12,.0f} {row.migrants_kz:>12,.0f} "
-                f"{row.banned:>10,.0f} {row.remittances_gdp_pct:>10.1f} {row.poverty_rate:>8.1%}"
-            )
+    """A short table: key indicators by origin, first, middle and last year (yearly sums or means)."""
+    from sim.indicators import REGISTRY, annual
+
+    yearly = annual(frame[["date", "origin", *KEY_COLUMNS]])
+    years = sorted(yearly["year"].unique())
+    picks = {years[0], years[len(years) // 2], years[-1]}
+    widths = [max(len(name), 10) for name in KEY_COLUMNS]
+
+    def line(origin: str, year: str, cells) -> str:
+        return f"{origin:6} {year:>4} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True))
+
+    lines = [line("origin", "year", KEY_COLUMNS)]
+    for row in yearly[yearly["year"].isin(picks)].itertuples(index=False):
+        cells = [_cell(getattr(row, name), REGISTRY[name].unit) for name in KEY_COLUMNS]
+        lines.append(line(row.origin, str(row.year), cells))
     return lines
 
 
