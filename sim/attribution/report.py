@@ -9,6 +9,7 @@ import pandas as pd
 
 from sim.attribution.core import DRIFT, GDP_ROW, MEASUREMENT_ROW
 from sim.data import ORIGIN_NAMES
+from sim.indicators import HOUSEHOLDS, PCT_GDP, PERSONS, REGISTRY, SHARE, USD_MONTH, USD_PERSON, Indicator
 from sim.registry import FACTOR_LABELS
 
 LABELS = {
@@ -17,41 +18,47 @@ LABELS = {
     MEASUREMENT_ROW: ("the change in how the series is measured", "изменение методики учёта"),
     **FACTOR_LABELS,
 }
-# indicator -> English (after the origin's adjective), Russian ({to}: accusative of the origin,
-# {of}: genitive), unit kind, Russian verb "rose" / "fell" agreeing with the noun
-INDICATOR_WORDS = {
-    "remittances_usd": ("remittances", "денежные переводы в {to}", "usd", ("выросли", "снизились")),
-    "remittances_gdp_pct": ("remittances as a share of GDP", "доля переводов в ВВП {of}", "pct",
-                            ("выросла", "снизилась")),
-    "migrants_ru": ("migrants in Russia", "число мигрантов из {of} в России", "persons",
-                    ("выросло", "снизилось")),
-    "migrants_kz": ("migrants in Kazakhstan", "число мигрантов из {of} в Казахстане", "persons",
-                    ("выросло", "снизилось")),
-    "banned": ("people with a re-entry ban", "число граждан {of} с запретом въезда", "persons",
-               ("выросло", "снизилось")),
-}  # fmt: skip
-OTHER_INDICATOR = ("", "", "persons", ("выросло", "снизилось"))
 ORIGIN_WORDS = {  # English adjective, Russian accusative, Russian genitive
     "TJ": ("Tajik", "Таджикистан", "Таджикистана"),
     "KG": ("Kyrgyz", "Кыргызстан", "Кыргызстана"),
     "UZ": ("Uzbek", "Узбекистан", "Узбекистана"),
 }
+# unit -> divide by this to show the value (USD in millions, shares in percentage points), axis title
+SCALES = {USD_MONTH: (1e6, "USD million"), PCT_GDP: (1.0, "percentage points"),
+          SHARE: (0.01, "percentage points"), USD_PERSON: (1.0, "USD per person"),
+          PERSONS: (1.0, "persons"), HOUSEHOLDS: (1.0, "households")}  # fmt: skip
 
 
 def _number(value: float, unit: str, lang: str) -> str:
-    """A value without its unit: USD in millions, points to one decimal, persons whole."""
-    text = {"usd": f"{value / 1e6:,.0f}", "pct": f"{value:.1f}"}.get(unit, f"{value:,.0f}")
+    """A value without its unit: USD in millions, points to one decimal, USD a person in cents, else whole."""
+    shown = value / SCALES[unit][0]
+    if unit in (PCT_GDP, SHARE):
+        text = f"{shown:.1f}"
+    elif unit == USD_PERSON:
+        text = f"{shown:,.2f}"
+    else:
+        text = f"{shown:,.0f}"
     return text if lang == "en" else text.replace(",", " ").replace(".", ",")
 
 
 def _amount(value: float, unit: str, lang: str) -> str:
-    """A value with its unit (USD million, percentage points, persons)."""
+    """A value with its unit (USD million, percentage points, USD, persons)."""
     number = _number(value, unit, lang)
-    if unit == "usd":
+    if unit == USD_MONTH:
         return f"USD {number} m" if lang == "en" else f"{number} млн долл."
-    if unit == "pct":
+    if unit in (PCT_GDP, SHARE):
         return f"{number} points" if lang == "en" else f"{number} п. п."
+    if unit == USD_PERSON:
+        return f"USD {number}" if lang == "en" else f"{number} долл."
     return number
+
+
+def _subject(indicator: Indicator, origin: str, lang: str) -> str:
+    """The indicator of one origin as a sentence names it ("Tajik remittances", "денежные переводы в ...")."""
+    words = indicator.words()
+    if lang == "en":
+        return f"{ORIGIN_WORDS[origin][0]} {words.en}"
+    return words.ru.format(to=ORIGIN_WORDS[origin][1], of=ORIGIN_WORDS[origin][2])
 
 
 def sentence(table: pd.DataFrame, indicator: str, origin: str, window_labels: tuple[str, str],
@@ -63,7 +70,8 @@ def sentence(table: pd.DataFrame, indicator: str, origin: str, window_labels: tu
     rows = table[(table["indicator"] == indicator) & (table["origin"] == origin) & (table["group"] == "all")]
     rows = rows.reindex(rows["contribution"].abs().sort_values(ascending=False).index)
     total = float(rows["total_change"].iloc[0])
-    en, ru, unit, verbs = INDICATOR_WORDS.get(indicator, (indicator, indicator, *OTHER_INDICATOR[2:]))
+    entry = REGISTRY[indicator]
+    unit = entry.unit
     a, b = window_labels
     parts = []
     for row in rows.itertuples():
@@ -77,25 +85,26 @@ def sentence(table: pd.DataFrame, indicator: str, origin: str, window_labels: tu
         else:
             parts.append(f"{label} — {value} (от {low} до {high})")
     percent = ""
-    if level0 and unit != "pct":
+    if level0 and not entry.percent:
         percent = f" ({total / level0:+.0%})" if lang == "en" else f" ({total / level0 * 100:+.0f} %)"
     amount = _amount(abs(total), unit, lang) + percent
     if lang == "en":
         verb = "rose" if total >= 0 else "fell"
         return (
-            f"From {a} to {b} {ORIGIN_WORDS[origin][0]} {en} {verb} by {amount}; by cause: "
+            f"From {a} to {b} {_subject(entry, origin, lang)} {verb} by {amount}; by cause: "
             + ", ".join(parts)
             + "."
         )
-    verb = verbs[0] if total >= 0 else verbs[1]
-    what = ru.format(to=ORIGIN_WORDS[origin][1], of=ORIGIN_WORDS[origin][2]) if "{" in ru else ru
+    verb = entry.words().ru_rose if total >= 0 else entry.words().ru_fell
+    what = _subject(entry, origin, lang)
     return f"С {a} по {b} г. {what} {verb} на {amount}; по причинам: " + ", ".join(parts) + "."
 
 
 def ban_law_sentence(table: pd.DataFrame, indicator: str, origin: str, year: str, lang: str = "en") -> str:
     """The bans' total effect in one line, with the range over the uncalibrated ban parameters."""
     rows = table[(table["indicator"] == indicator) & (table["origin"] == origin)].set_index("setting")
-    en, ru, unit, _ = INDICATOR_WORDS.get(indicator, (indicator, indicator, *OTHER_INDICATOR[2:]))
+    entry = REGISTRY[indicator]
+    unit = entry.unit
     central = rows.loc["central"]
     value = _amount(central["effect"], unit, lang)
     low, high = _number(central["p05"], unit, lang), _number(central["p95"], unit, lang)
@@ -106,9 +115,9 @@ def ban_law_sentence(table: pd.DataFrame, indicator: str, origin: str, year: str
         lo, hi = (label.split("=")[1] for label in ends.index)
         spans.append(f"{name} {lo}-{hi}: {a} to {b}" if lang == "en" else f"{name} {lo}–{hi}: от {a} до {b}")
     if lang == "en":
-        return (f"The July 2013 ban law's total effect on {ORIGIN_WORDS[origin][0]} {en} in {year}: {value} "
+        return (f"The July 2013 ban law's total effect on {_subject(entry, origin, lang)} in {year}: {value} "
                 f"({low} to {high}); uncalibrated ban parameters: " + "; ".join(spans) + ".")  # fmt: skip
-    what = ru.format(to=ORIGIN_WORDS[origin][1], of=ORIGIN_WORDS[origin][2]) if "{" in ru else ru
+    what = _subject(entry, origin, lang)
     return (f"Закон о запретах (июль 2013 г.), полный эффект в {year} г.: {what} — {value} (от {low} до "
             f"{high}); некалиброванные параметры запретов: " + "; ".join(spans) + ".")  # fmt: skip
 
@@ -125,8 +134,8 @@ def waterfall(
     from sim.results import atomic_write
 
     rows = table[(table["indicator"] == indicator) & (table["origin"] == origin) & (table["group"] == "all")]
-    unit = INDICATOR_WORDS.get(indicator, OTHER_INDICATOR)[2]
-    scale = 1e6 if unit == "usd" else 1.0
+    entry = REGISTRY[indicator]
+    scale, what = SCALES[entry.unit]
     names = [LABELS.get(f, (f, f))[0] for f in rows["factor"]] + ["total change"]
     values = rows["contribution"].to_numpy() / scale
     starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
@@ -140,10 +149,8 @@ def waterfall(
     ax.bar(len(values), total, color="#264653")
     ax.axhline(0, color="#999", linewidth=0.8)
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
-    what = {"usd": "USD million", "pct": "percentage points", "persons": "persons"}[unit]
     a, b = window_labels
-    words = INDICATOR_WORDS.get(indicator, (indicator,))[0]
-    ax.set_title(f"{ORIGIN_NAMES[origin]}: change in {words} from {a} to {b}, by cause")
+    ax.set_title(f"{ORIGIN_NAMES[origin]}: change in {entry.words().en} from {a} to {b}, by cause")
     ax.set_ylabel(what)
     fig.text(0.01, 0.01, "bars: mean over members; whiskers: 5-95% over members (seeds, and parameters with "
              "--posterior)", fontsize=7, color="#555")  # fmt: skip
