@@ -17,12 +17,11 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from sim.indicators import REGISTRY, combine_origins
 from sim.scenario import Scenario
 
+# the six indicators the page shows (labels, units and how they combine: sim.indicators.REGISTRY)
 INDICATORS = ("migrants_ru", "migrants_kz", "banned", "irregular_ru", "remittances_gdp_pct", "poverty_rate")
-RATES = {"remittances_gdp_pct": "pp", "poverty_rate": "pp"}  # differences in percentage points
-SUM_COLUMNS = ("migrants_ru", "migrants_kz", "banned", "irregular_ru", "returns", "remittances_usd",
-               "households")  # fmt: skip
 
 _RUN_LOCK = threading.Lock()
 
@@ -109,40 +108,31 @@ def run_ensemble(
 
 
 def national(frame: pd.DataFrame, origin: str = "all") -> pd.DataFrame:
-    """Per (run, seed, date): one origin's rows, or the three summed (rates recombined)."""
+    """Per (run, seed, date): one origin's rows, or all three combined (sim.indicators.combine_origins)."""
     keys = ["run", "seed", "date"]
     if origin != "all":
         return frame[frame["origin"] == origin][[*keys, *INDICATORS]].reset_index(drop=True)
-    gdp = (
-        frame["remittances_usd"]
-        * 12.0
-        * 100.0
-        / frame["remittances_gdp_pct"].where(frame["remittances_gdp_pct"] > 0)
-    )
-    work = frame.assign(gdp=gdp.fillna(0.0), poor=frame["poverty_rate"] * frame["households"])
-    out = work.groupby(keys, sort=True)[[*SUM_COLUMNS, "gdp", "poor"]].sum().reset_index()
-    out["remittances_gdp_pct"] = out["remittances_usd"] * 12.0 * 100.0 / out["gdp"].where(out["gdp"] > 0)
-    out["poverty_rate"] = out["poor"] / out["households"]
-    return out[[*keys, *INDICATORS]]
+    return combine_origins(frame, keys, sort=True)[[*keys, *INDICATORS]]
 
 
 def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Yearly means of each indicator, scenario against reference, averaged over seeds.
+    """Yearly values of each indicator (flows summed, stocks and rates averaged), scenario against reference.
 
     Returns
     -------
     DataFrame
         One row per indicator: ``indicator, reference, scenario, difference, relative``,
         and ``low``/``high``, the smallest and largest difference over seeds.
-        Rates (poverty, remittances as % of GDP) are in percent, their differences in points.
+        Rates (poverty, remittances as % of GDP) are in percent, their differences in points;
+        means over seeds.
     """
     rows = series[series["date"].dt.year == year]
     if rows.empty:
         raise ValueError(f"year {year} is outside the runs")
-    yearly = rows.groupby(["run", "seed"])[list(INDICATORS)].mean()
+    yearly = rows.groupby(["run", "seed"]).agg({name: REGISTRY[name].over_year for name in INDICATORS})
     out = []
     for name in INDICATORS:
-        scale = 100.0 if name == "poverty_rate" else 1.0
+        scale = REGISTRY[name].to_percent
         ref = yearly.loc["reference", name] * scale
         scen = yearly.loc["scenario", name] * scale
         diff = (scen - ref.reindex(scen.index)).dropna()
@@ -185,7 +175,7 @@ def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, s
     axes = fig.subplots(2, 3).ravel()
     styles = {"reference": ("#888888", legend[0]), "scenario": ("#c0392b", legend[1])}
     for ax, name in zip(axes, INDICATORS, strict=True):
-        scale = 100.0 if name == "poverty_rate" else 1.0
+        scale = REGISTRY[name].to_percent
         for run, (color, label) in styles.items():
             part = series[series["run"] == run]
             wide = part.pivot_table(index="date", columns="seed", values=name) * scale

@@ -21,13 +21,7 @@ TEXT: dict[str, dict[str, str]] = {
     "nav_workshop": {"en": "Workshop", "ru": "Семинар"},
     "nav_research": {"en": "Research", "ru": "Исследование"},
     "language": {"en": "Language", "ru": "Язык"},
-    # indicators
-    "migrants_ru": {"en": "Migrants in Russia", "ru": "Мигранты в России"},
-    "migrants_kz": {"en": "Migrants in Kazakhstan", "ru": "Мигранты в Казахстане"},
-    "banned": {"en": "People with a Russian re-entry ban", "ru": "Люди с запретом въезда в Россию"},
-    "irregular_ru": {"en": "Working in Russia without papers", "ru": "Работают в России без документов"},
-    "remittances_gdp_pct": {"en": "Remittances, % of GDP", "ru": "Денежные переводы, % ВВП"},
-    "poverty_rate": {"en": "Poverty rate, %", "ru": "Уровень бедности, %"},
+    # indicators: their labels are in sim.indicators.REGISTRY (indicator_label)
     # what-if page
     "whatif_title": {"en": "What if?", "ru": "Что если?"},
     "whatif_intro": {
@@ -245,6 +239,22 @@ def t(key: str, **args) -> str:
         return key
     text = entry.get(lang.value) or entry["en"]
     return text.format(**args) if args else text
+
+
+def indicator_label(name: str) -> str:
+    """An indicator's label from :data:`sim.indicators.REGISTRY` in the session's language, capitalised.
+
+    Shares carry ", %": the pages show them in percent. A name not in the
+    registry is looked up with :func:`t`.
+    """
+    from sim.indicators import REGISTRY, SHARE
+
+    indicator = REGISTRY.get(name)
+    if indicator is None:
+        return t(name)
+    text = indicator.label(lang.value)
+    text = text[:1].upper() + text[1:]
+    return f"{text}, %" if indicator.unit == SHARE else text
 
 
 @solara.component

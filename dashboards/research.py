@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import solara
 
-from dashboards.i18n import LanguageSwitch, t
+from dashboards.i18n import LanguageSwitch, indicator_label, t
+from sim.indicators import combine_origins, present
 
 ENV_RESULTS = "MIGSIM_RESULTS"
 MAX_DEPTH = 2
@@ -23,7 +24,6 @@ MAX_ROWS = 200
 TABLE_SUFFIXES = (".parquet", ".csv")
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}
 NONE = "-"
-AVERAGED = {"poverty_rate", "receiving_share", "remittances_gdp_pct", "income_per_capita_usd"}
 
 
 def results_root() -> Path:
@@ -133,8 +133,19 @@ def run_key(frame: pd.DataFrame) -> str | None:
     return next((c for c in ("run_id", "run") if c in frame.columns), None)
 
 
+def run_series(data: pd.DataFrame, indicator: str) -> pd.DataFrame:
+    """``indicator`` per date (rows) and run (columns), all origins combined.
+
+    Origins combine by :func:`sim.indicators.combine_origins` (counts summed,
+    rates weighted by GDP or households), as on the what-if page.
+    """
+    key = run_key(data)
+    combined = combine_origins(data[[key, "date", "origin", *present(data)]], [key, "date"], sort=True)
+    return combined.set_index([key, "date"])[indicator].unstack(key)
+
+
 def batch_png(data: pd.DataFrame, indicator: str, colour_by: str | None, title: str) -> bytes:
-    """One line per run: ``indicator`` over time (summed over origins), coloured by a run parameter."""
+    """One line per run: ``indicator`` over time (:func:`run_series`), coloured by a run parameter."""
     import io
 
     from matplotlib import colormaps
@@ -144,8 +155,7 @@ def batch_png(data: pd.DataFrame, indicator: str, colour_by: str | None, title: 
     fig = Figure(figsize=(9, 4.2), dpi=80, layout="constrained")
     ax = fig.subplots()
     if "date" in data.columns and key is not None:
-        how = "mean" if indicator in AVERAGED else "sum"  # rates are averaged over origins, counts summed
-        series = data.groupby([key, "date"])[indicator].agg(how).unstack(key)
+        series = run_series(data, indicator)
         values = data.groupby(key)[colour_by].first() if colour_by and colour_by in data.columns else None
         cmap = colormaps["viridis"]
         low, high = (float(values.min()), float(values.max())) if values is not None else (0.0, 0.0)
@@ -174,8 +184,7 @@ def BatchView(folder: Path):
     bookkeeping = {"seed", "replicate", "point"}
     params = [c for c in runs.select_dtypes("number").columns if c != key and data is not None and c in data]
     params.sort(key=lambda c: c in bookkeeping)
-    numeric = [c for c in (data.select_dtypes("number").columns if data is not None else [])
-               if c != key and c not in runs.columns]  # fmt: skip
+    numeric = [c for c in (present(data) if data is not None else []) if c not in runs.columns]
     indicator = solara.use_reactive("migrants_ru" if "migrants_ru" in numeric else (numeric or [None])[0])
     colour_by = solara.use_reactive(params[0] if params and params[0] not in bookkeeping else NONE)
     if key is None or not numeric:
@@ -184,7 +193,7 @@ def BatchView(folder: Path):
     with solara.Row():
         solara.Select(t("indicator"), values=numeric, value=indicator)
         solara.Select(t("colour_by"), values=[NONE, *params], value=colour_by)
-    title = t("runs_count", runs=data[key].nunique(), indicator=t(indicator.value))
+    title = t("runs_count", runs=data[key].nunique(), indicator=indicator_label(indicator.value))
     colour = None if colour_by.value == NONE else colour_by.value
     solara.Image(batch_png(data, indicator.value, colour, title), width="75%")
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import solara
 
 from dashboards import ensemble
-from dashboards.i18n import LanguageSwitch, t
+from dashboards.i18n import LanguageSwitch, indicator_label, t
 from dashboards.levers import COUNTRIES, Levers, apply_levers
+from sim.indicators import REGISTRY
 from sim.scenario import scenario_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -56,18 +57,20 @@ def load(name: str):
 def describe(row, year: int) -> str:
     """One headline row in plain words (in the current language)."""
     name = row["indicator"]
-    unit = "pp" if name in ensemble.RATES else "people"
+    unit = "pp" if REGISTRY[name].percent else "people"
     diff = row["difference"]
     small = abs(diff) < 0.005 if unit == "pp" else not abs(row["relative"]) >= 0.001  # NaN counts as small
     if small:
-        return t("same", indicator=t(name), year=year)
+        return t("same", indicator=indicator_label(name), year=year)
     direction = t("more") if diff > 0 else t("less")
     if unit == "pp":
         amount = t("points", value=f"{abs(diff):.2f}")
     else:
         amount = f"{abs(diff):,.0f}".replace(",", " ")
     rel = f" ({row['relative']:+.1%})" if unit != "pp" else ""
-    return t("headline", year=year, indicator=t(name), amount=amount, direction=direction, rel=rel)
+    return t(
+        "headline", year=year, indicator=indicator_label(name), amount=amount, direction=direction, rel=rel
+    )
 
 
 def table_csv(table) -> str:
@@ -180,7 +183,7 @@ def Results(frame, year: int, set_year, first: int, last: int):
     """Chart, headline table in words and downloads of one ensemble."""
     origin = solara.use_reactive("all")
     series = solara.use_memo(lambda: ensemble.national(frame, origin.value), [id(frame), origin.value])
-    labels = {name: t(name) for name in ensemble.INDICATORS}
+    labels = {name: indicator_label(name) for name in ensemble.INDICATORS}
     place = t("all_countries") if origin.value == "all" else t(f"country_{origin.value}")
     sigma = ensemble.structural_error(str(POSTERIOR))
     weight = frame[frame["run"] == "reference"].groupby("origin")["remittances_usd"].sum()
@@ -200,7 +203,7 @@ def Results(frame, year: int, set_year, first: int, last: int):
     solara.SliderInt(lab("table_year", year), value=year, min=first, max=last, on_value=set_year)
     table = ensemble.headline(series, year)
     shown = table.assign(
-        indicator=[t(n) for n in table["indicator"]],
+        indicator=[indicator_label(n) for n in table["indicator"]],
         words=[describe(row, year) for _, row in table.iterrows()],
     )[["indicator", "reference", "scenario", "difference", "words"]]
     shown = shown.rename(columns={c: t(f"col_{c}") for c in shown.columns})
