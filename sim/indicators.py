@@ -357,8 +357,8 @@ def combine_origins(frame: pd.DataFrame, keys: Sequence[str], sort: bool = False
     - ``income_per_capita_usd``: also weighted by ``households`` (the
       results hold no count of persons), so it is the mean over households
       of each origin's income per person; it equals the income of all
-      persons over all persons only where mean household sizes are equal
-      (Tajik and Uzbek households are larger than Kyrgyz ones).
+      persons over all persons only where the origins' mean household sizes
+      are equal.
 
     Groups whose values are all missing (household-level columns by sex)
     stay missing. Needs ``households`` for the household-weighted rates and
@@ -370,31 +370,28 @@ def combine_origins(frame: pd.DataFrame, keys: Sequence[str], sort: bool = False
         ``keys`` and the combined indicators, in registry order.
     """
     names = present(frame)
-    parts = {}  # what is summed per group: counts, and numerator and weight of each rate
+    parts = {}  # what is summed per group: the counts, and the amount and weight of each rate
     for name in names:
         indicator = REGISTRY[name]
         if indicator.across == "sum":
             parts[name] = frame[name]
         elif indicator.across == "gdp":
-            parts[("amount", name)] = frame[indicator.gdp_share_of]
-            parts[("weight", name)] = implied_gdp(frame, indicator)
+            parts[f"{name} amount"] = frame[indicator.gdp_share_of]
+            parts[f"{name} weight"] = implied_gdp(frame, indicator)
         else:
             weight = frame["households"].where(frame[name].notna())
-            parts[("amount", name)] = frame[name] * weight
-            parts[("weight", name)] = weight
-    work = pd.DataFrame({key: frame[key] for key in keys})
-    columns = [f"_{n}" for n in range(len(parts))]
-    work[columns] = pd.DataFrame(dict(zip(columns, parts.values(), strict=True)), index=frame.index)
-    sums = work.groupby(list(keys), sort=sort)[columns].sum(min_count=1)
-    sums.columns = list(parts)
+            parts[f"{name} amount"] = frame[name] * weight
+            parts[f"{name} weight"] = weight
+    work = pd.DataFrame({**{key: frame[key] for key in keys}, **parts})
+    sums = work.groupby(list(keys), sort=sort)[list(parts)].sum(min_count=1)
     out = {}
     for name in names:
-        indicator = REGISTRY[name]
-        if indicator.across == "sum":
+        across = REGISTRY[name].across
+        if across == "sum":
             out[name] = sums[name]
-        elif indicator.across == "gdp":
-            gdp = sums[("weight", name)]
-            out[name] = sums[("amount", name)] * 12.0 * 100.0 / gdp.where(gdp > 0)
+        elif across == "gdp":
+            gdp = sums[f"{name} weight"]
+            out[name] = sums[f"{name} amount"] * 12.0 * 100.0 / gdp.where(gdp > 0)
         else:
-            out[name] = sums[("amount", name)] / sums[("weight", name)]
+            out[name] = sums[f"{name} amount"] / sums[f"{name} weight"]
     return pd.DataFrame(out).reset_index()
