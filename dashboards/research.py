@@ -16,7 +16,7 @@ import pandas as pd
 import solara
 
 from dashboards.i18n import LanguageSwitch, indicator_label, t
-from sim.indicators import combine_origins, present
+from sim.indicators import combinable, combine_origins
 
 ENV_RESULTS = "MIGSIM_RESULTS"
 MAX_DEPTH = 2
@@ -140,7 +140,7 @@ def run_series(data: pd.DataFrame, indicator: str) -> pd.DataFrame:
     rates weighted by GDP or households), as on the what-if page.
     """
     key = run_key(data)
-    combined = combine_origins(data[[key, "date", "origin", *present(data)]], [key, "date"], sort=True)
+    combined = combine_origins(data[[key, "date", "origin", *combinable(data)]], [key, "date"], sort=True)
     return combined.set_index([key, "date"])[indicator].unstack(key)
 
 
@@ -184,7 +184,7 @@ def BatchView(folder: Path):
     bookkeeping = {"seed", "replicate", "point"}
     params = [c for c in runs.select_dtypes("number").columns if c != key and data is not None and c in data]
     params.sort(key=lambda c: c in bookkeeping)
-    numeric = [c for c in (present(data) if data is not None else []) if c not in runs.columns]
+    numeric = [c for c in (combinable(data) if data is not None else []) if c not in runs.columns]
     indicator = solara.use_reactive("migrants_ru" if "migrants_ru" in numeric else (numeric or [None])[0])
     colour_by = solara.use_reactive(params[0] if params and params[0] not in bookkeeping else NONE)
     if key is None or not numeric:

@@ -136,6 +136,11 @@ class Indicator:
         """Factor to show the value in percent (100 for a share, else 1)."""
         return 100.0 if self.unit == SHARE else 1.0
 
+    @property
+    def weight_columns(self) -> tuple[str, ...]:
+        """The columns :func:`combine_origins` needs besides this one to combine origins."""
+        return {"sum": (), "households": ("households",), "gdp": (self.gdp_share_of,)}[self.across]
+
     def label(self, lang: str = "en") -> str:
         """The label in ``lang`` (``"en"`` or ``"ru"``)."""
         return self.label_ru if lang == "ru" else self.label_en
@@ -331,6 +336,11 @@ def annual(frame: pd.DataFrame, keys: Sequence[str] | None = None) -> pd.DataFra
     return out.reset_index()
 
 
+def combinable(frame: pd.DataFrame) -> list[str]:
+    """The indicators of ``frame`` that :func:`combine_origins` combines (a rate needs its weights)."""
+    return [n for n in present(frame) if all(c in frame.columns for c in REGISTRY[n].weight_columns)]
+
+
 def implied_gdp(frame: pd.DataFrame, indicator: Indicator) -> pd.Series:
     """GDP read back from a share of GDP and its amount (0 where the share is 0 or missing).
 
@@ -361,15 +371,16 @@ def combine_origins(frame: pd.DataFrame, keys: Sequence[str], sort: bool = False
       are equal.
 
     Groups whose values are all missing (household-level columns by sex)
-    stay missing. Needs ``households`` for the household-weighted rates and
-    ``remittances_usd`` for ``remittances_gdp_pct``.
+    stay missing. A rate whose weight is not in ``frame`` (``households``,
+    or ``remittances_usd`` for ``remittances_gdp_pct``) is left out
+    (:func:`combinable`).
 
     Returns
     -------
     DataFrame
         ``keys`` and the combined indicators, in registry order.
     """
-    names = present(frame)
+    names = combinable(frame)
     parts = {}  # what is summed per group: the counts, and the amount and weight of each rate
     for name in names:
         indicator = REGISTRY[name]

@@ -190,3 +190,9 @@ def test_dashboard_labels_come_from_the_registry():
     finally:
         i18n.lang.set("en")
     assert i18n.indicator_label("migrants_ru") == "Migrants in Russia"
+
+
+def test_a_rate_without_its_weight_is_left_out_not_guessed():
+    frame = _two_origins().drop(columns=["households", "remittances_usd"])
+    out = combine_origins(frame, ["date"])
+    assert list(out.columns) == ["date", "migrants_ru"]

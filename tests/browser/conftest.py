@@ -56,7 +56,8 @@ def write_results(root: Path) -> None:
         for origin in ("TJ", "KG", "UZ"):
             parts.append(pd.DataFrame({"run_id": run_id, "date": dates, "origin": origin,
                                        "migrants_ru": 1e5 * (1 + beta) + 1e4 * np.sin(np.arange(36) / 2),
-                                       "poverty_rate": 0.4 - 0.02 * beta}))  # fmt: skip
+                                       "poverty_rate": 0.4 - 0.02 * beta,
+                                       "households": 1e6}))  # fmt: skip
     pd.concat(parts).to_parquet(batch / "results" / "part-0000000-0000002.parquet", index=False)
     pd.DataFrame({"run_id": [0, 1, 2], "seed": [1, 2, 3], "beta_network": [0.5, 2.0, 4.0],
                   "status": "done"}).to_parquet(batch / "runs.parquet", index=False)  # fmt: skip
