@@ -325,7 +325,7 @@ def _calibrate_locked(out: Path, settings: CalibrationSettings, workers: int, sc
     record = settings.as_dict()
     clock = time.perf_counter()
 
-    from calibration.runner import dask_client
+    from sim.batch.cluster import dask_client
 
     with contextlib.ExitStack() as stack:
         client = None

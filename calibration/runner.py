@@ -8,10 +8,8 @@ of picklable arguments, so Dask workers and pyabc samplers can call it.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.errors import InputError
 from sim.scenario import scenario_dir
 
 log = logging.getLogger(__name__)
@@ -87,42 +84,3 @@ def run_targets(params: Mapping[str, float], setup: RunSetup, seed: int, targets
     from calibration.targets import simulate_targets
 
     return simulate_targets(run_results(params, setup, seed), targets)
-
-
-def worker_env() -> dict[str, str]:
-    """Environment of Dask workers: one numba thread each, the project importable."""
-    path = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return {"NUMBA_NUM_THREADS": "1", "PYTHONPATH": path, "MPLBACKEND": "Agg"}
-
-
-@contextlib.contextmanager
-def dask_client(workers: int, scheduler: str | None = None) -> Iterator[object]:
-    """A Dask client: on ``scheduler`` if given, else on a LocalCluster of ``workers`` processes.
-
-    The local cluster binds 127.0.0.1 only and has no dashboard.
-    """
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler:
-        try:
-            client = Client(scheduler, timeout="10s")
-        except OSError as exc:
-            raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-        try:
-            yield client
-        finally:
-            client.close()
-        return
-    if workers < 1:
-        raise InputError(f"--workers {workers}; allowed: an integer >= 1 for a Dask cluster")
-    cluster = LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-        dashboard_address=None, env=worker_env(),
-    )  # fmt: skip
-    client = Client(cluster)
-    log.info("Dask LocalCluster of %d workers at %s", workers, cluster.scheduler_address)
-    try:
-        yield client
-    finally:
-        client.close()
-        cluster.close()

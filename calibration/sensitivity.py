@@ -120,7 +120,7 @@ def evaluate(
     else:
         from dask.distributed import as_completed
 
-        from calibration.runner import dask_client
+        from sim.batch.cluster import dask_client
 
         with dask_client(workers, scheduler) as client:
             futures = client.map(run_chunk, chunks, setup=setup, seed=seed, pure=False)

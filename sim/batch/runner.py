@@ -24,8 +24,6 @@ import contextlib
 import logging
 import math
 import os
-import signal
-import threading
 import time
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -33,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim.batch import store
+from sim.batch.cluster import connect
 from sim.batch.spec import BatchSpec
 from sim.errors import InputError
 from sim.scenario import Scenario
@@ -159,44 +158,6 @@ class BatchReport:
     tasks: int
 
 
-def _client(workers: int | None, scheduler: str | None):
-    """A Dask client: on an embedded loopback LocalCluster, or on ``scheduler``."""
-    from dask.distributed import Client, LocalCluster
-
-    if scheduler is not None:
-        where = {"scheduler_file": scheduler} if Path(scheduler).is_file() else {"address": scheduler}
-        try:
-            return Client(**where, timeout="10s"), None
-        except (OSError, ValueError) as exc:
-            raise InputError(f"--scheduler {scheduler}: cannot connect ({exc})") from None
-    with _workers_ignore_ctrl_c():
-        cluster = LocalCluster(
-            n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-            dashboard_address=None, env={"NUMBA_NUM_THREADS": "1"}, silence_logs=logging.ERROR,
-            # no dashboard; the scheduler's small HTTP server on a free loopback port, not 8787
-            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-        )  # fmt: skip
-    return Client(cluster), cluster
-
-
-@contextlib.contextmanager
-def _workers_ignore_ctrl_c():
-    """Ignore SIGINT while the worker processes are spawned, so they inherit it.
-
-    Ctrl-C in a terminal reaches the whole process group; the driver alone
-    should handle it (cancel, save, close the cluster), not every worker with
-    a traceback of its own. Python keeps an inherited ``SIG_IGN`` for SIGINT.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
 class _Tally:
     """Statuses of the runs of this call, the progress bar, and the periodic save of runs.parquet."""
 
@@ -293,7 +254,7 @@ def _run_locked(spec, out, workers, scheduler, runs_per_task, progress, clock) -
         return report
     if scheduler is None and workers is None:
         workers = default_workers()
-    client, cluster = _client(workers, scheduler)
+    client, cluster = connect(workers, scheduler)
     tally = _Tally(out, runs, progress, spec.name, len(finished))
     futures = []
     stopping = False
