@@ -130,6 +130,22 @@ def test_contributions_and_drift_add_up_to_the_change(small):
     ).all()
 
 
+def test_dask_workers_give_the_same_table(tmp_path):
+    """Coalition runs on a two-worker Dask cluster: the same numbers as in one process, and a rerun
+    on Dask resumes from the files (runs nothing)."""
+    kw = {"factors": ["rouble", "reentry_bans"], "seeds": 2, "households": 400,
+          "indicators": ["remittances_usd", "migrants_ru"]}  # fmt: skip
+    local = attribute(BASELINE, "2013", "2014", out=tmp_path / "local", **kw)
+    seen = []
+    dask = attribute(BASELINE, "2013", "2014", out=tmp_path / "dask", workers=2,
+                     progress=lambda done, total: seen.append((done, total)), **kw)  # fmt: skip
+    pd.testing.assert_frame_equal(local.table, dask.table)
+    assert seen[-1] == (8, 8) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    files = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "dask" / "runs").iterdir()}
+    attribute(BASELINE, "2013", "2014", out=tmp_path / "dask", workers=2, **kw)
+    assert {p.name: p.stat().st_mtime_ns for p in (tmp_path / "dask" / "runs").iterdir()} == files
+
+
 def test_a_change_of_measurement_is_its_own_row(tmp_path):
     """From 2016 to 2018 the Uzbek series changes source: ``measurement`` = R0 (1 / (r s) - 1), worked
     from the recorded share r before the unification and the series share s after; none elsewhere."""

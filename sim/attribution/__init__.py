@@ -115,6 +115,8 @@ def attribute(
     households: int = DEFAULT_HOUSEHOLDS,
     out: str | Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    workers: int = 0,
+    scheduler: str | None = None,
 ) -> Attribution:
     """Split the change of indicators from ``start`` to ``end`` into factor contributions.
 
@@ -142,6 +144,10 @@ def attribute(
         the outputs. Default: a temporary folder.
     progress : callable, optional
         ``progress(runs_done, runs_total)``.
+    workers, scheduler : int, str, optional
+        With ``workers`` > 1 (a loopback Dask cluster) or a scheduler address
+        or file, the coalition runs go to Dask; the numbers do not depend on
+        it. Default: one process.
 
     Returns
     -------
@@ -170,14 +176,16 @@ def attribute(
     request = core.Request(resolved, window, chosen, tuple(indicators), tuple(by), members, households)
     if out is None:
         with tempfile.TemporaryDirectory(prefix="migsim-attribute-") as folder:
-            return _attribute(request, Path(folder), progress)
+            return _attribute(request, Path(folder), progress, workers, scheduler)
     with folder_lock(out, "attribution") as folder:
         _check_settings(folder, request.settings())
-        return _attribute(request, folder, progress)
+        return _attribute(request, folder, progress, workers, scheduler)
 
 
-def _attribute(request: core.Request, folder: Path, progress) -> Attribution:
-    tables = core.run_all(request, folder, progress)
+def _attribute(
+    request: core.Request, folder: Path, progress, workers: int = 0, scheduler=None
+) -> Attribution:
+    tables = core.run_all(request, folder, progress, workers, scheduler)
     result = Attribution(core.decompose(request, tables), core.levels(request, tables), request)
     if "reentry_bans" in request.factors and banlaw.applies(request):
         result.ban_law = banlaw.total_effect(request, folder)

@@ -227,19 +227,65 @@ def run_coalition(request: Request, member: int, coalition: frozenset) -> pd.Dat
     )
 
 
-def run_all(request: Request, out: Path, progress: Callable[[int, int], None] | None = None) -> dict:
-    """Run (or reuse, when resuming) every member and coalition; their period tables by key."""
+def run_all(
+    request: Request,
+    out: Path,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int = 0,
+    scheduler: str | None = None,
+) -> dict:
+    """Run (or reuse, when resuming) every member and coalition; their period tables by key.
+
+    With ``workers`` > 1 or a ``scheduler``, the runs not yet on disk go to
+    Dask (:func:`sim.batch.cluster.dask_client`), each task writing its own
+    file; the tables are then read back in order, so the result is the same
+    whoever ran them.
+    """
     runs = out / "runs"
     runs.mkdir(exist_ok=True)
     coalitions, _ = request.plan()
     tasks = [(m, c) for m in range(len(request.members)) for c in coalitions]
+    paths = {task: runs / run_key(*task) for task in tasks}
+    pending = [task for task in tasks if not paths[task].is_file()]
+    on_dask = bool(pending) and (workers > 1 or bool(scheduler))
+    if on_dask:
+        before = len(tasks) - len(pending)
+
+        def ran(n: int) -> None:
+            if progress is not None:
+                progress(before + n, len(tasks))
+
+        _run_on_dask(request, [(task, paths[task]) for task in pending], workers, scheduler, ran)
     tables = {}
     for done, (member, coalition) in enumerate(tasks):
-        path = runs / run_key(member, coalition)
+        path = paths[member, coalition]
         tables[member, coalition] = stored(path, lambda m=member, c=coalition: run_coalition(request, m, c))
-        if progress is not None:
+        if progress is not None and not on_dask:  # Dask reported its runs as they finished
             progress(done + 1, len(tasks))
     return tables
+
+
+def _store_coalition(request: Request, member: int, coalition: frozenset, path: Path) -> None:
+    """One Dask task: run a member's coalition and write its table (nothing if a file is there)."""
+    stored(path, lambda: run_coalition(request, member, coalition))
+
+
+def _run_on_dask(request: Request, jobs: list, workers: int, scheduler: str | None,
+                 done: Callable[[int], None]) -> None:  # fmt: skip
+    """Run ``jobs`` (``((member, coalition), path)``) on Dask; ``done(n)`` after each finished one."""
+    from dask.distributed import as_completed
+
+    from sim.batch.cluster import dask_client
+
+    with dask_client(workers, scheduler) as client:
+        futures = [client.submit(_store_coalition, request, m, c, path, pure=False) for (m, c), path in jobs]
+        try:
+            for n, future in enumerate(as_completed(futures), start=1):
+                future.result()  # a failed run raises here, with its own error
+                done(n)
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def _change(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -37,6 +37,8 @@ def attribute(
     seed: int = typer.Option(0, help="Root seed."),
     posterior: Path = typer.Option(None, help="posterior.parquet: members also differ in parameters."),
     households: int = typer.Option(20_000, "--households", "-n", help="Simulated households per run."),
+    workers: int = typer.Option(0, help="Dask LocalCluster workers for the runs (0 or 1: this process)."),
+    scheduler: str = typer.Option(None, help="A running Dask scheduler (address or scheduler file)."),
     lang: str = typer.Option("en", help="Language of the lines printed: en or ru (both are written)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -49,6 +51,8 @@ def attribute(
 
     if lang not in ("en", "ru"):
         raise InputError(f"--lang {lang!r}; allowed: en, ru")
+    if workers < 0:
+        raise InputError(f"--workers {workers}; allowed: an integer >= 0")
     bar = None
 
     def progress(done: int, total: int) -> None:
@@ -61,7 +65,7 @@ def attribute(
         result = run_attribution(
             scenario, start, end, indicators=_names(indicators) or DEFAULT_INDICATORS,
             factors=_names(factors), by=_names(by) or (), seeds=seeds, seed=seed, posterior=posterior,
-            households=households, out=out, progress=progress,
+            households=households, out=out, progress=progress, workers=workers, scheduler=scheduler,
         )  # fmt: skip
     except KeyboardInterrupt:
         if bar is not None:
