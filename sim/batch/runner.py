@@ -39,6 +39,7 @@ from sim.scenario import Scenario
 log = logging.getLogger(__name__)
 
 TASK_RETRIES = 2
+MAX_REQUEUES = 5  # waits for a task whose finished result was lost with its worker
 MAX_RUNS_PER_TASK = 16
 RUNS_WRITE_INTERVAL_S = 2.0
 
@@ -265,9 +266,17 @@ def _run_locked(spec, out, workers, scheduler, runs_per_task, progress, clock) -
         report.tasks = len(chunks)
         futures = client.map(run_chunk, chunks, retries=TASK_RETRIES, pure=False)
         by_key = {f.key: chunk for f, chunk in zip(futures, chunks, strict=True)}
-        for future in as_completed(futures):
+        completed = as_completed(futures)
+        requeued: dict[str, int] = {}
+        for future in completed:
             chunk = by_key[future.key]
             ids = [r["run_id"] for r in chunk.runs]
+            if future.status in ("lost", "pending") and requeued.get(future.key, 0) < MAX_REQUEUES:
+                # its result died with a worker before it was read (a node lost mid-batch):
+                # Dask computes it again, so wait for it again rather than count its runs as failed
+                requeued[future.key] = requeued.get(future.key, 0) + 1
+                completed.add(future)
+                continue
             if future.status == "finished":
                 outcome = future.result()
                 tally.record(ids, outcome.errors, identity, outcome.frame)
