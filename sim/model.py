@@ -36,7 +36,6 @@ from sim.state import HouseholdState
 from sim.timeline import compile_timeline
 
 ENGINES = ("numba", "mesa")
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = "baseline"  # the shipped scenario, by name
 SERIAL_COMMIT_BELOW = 200_000  # households; below this a parallel launch costs more than it saves
 
