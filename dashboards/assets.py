@@ -34,6 +34,7 @@ SPECS = (
     "vega@5",
     "vega-lite@5",
     "vega-embed@6",
+    "katex@0.16.9",  # Solara's math renderer, requested by every page (a 404 and a script error without it)
 )
 
 

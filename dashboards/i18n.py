@@ -132,17 +132,18 @@ TEXT: dict[str, dict[str, str]] = {
     "workshop_intro": {
         "en": "A few hundred households in a world that stands still: wages, prices and rules stay as the "
               "sliders set them. Each dot is a household, each line a tie between neighbours or relatives. "
-              "Press **Step** for one month, **▶** to play, **Reset** to apply the sliders.",
+              "Press **Step** for one month, **Play** to go on month after month, **Reset** to apply the "
+              "sliders.",
         "ru": "Несколько сотен домохозяйств в неизменном мире: зарплаты, курсы и правила такие, как "
               "задают ползунки. Точка — домохозяйство, линия — связь соседей или родственников. "
-              "**Step** — один месяц, **▶** — непрерывно, **Reset** — применить ползунки."},
+              "**Шаг** — один месяц, **Пуск** — месяц за месяцем, **Сброс** — применить ползунки."},
     "settings_now": {
         "en": "This village ({households} households): job chance at home {p_job}, wages at home x{home}, "
               "in Russia x{ru}, in Kazakhstan x{kz}, roubles per dollar x{rub}, network pull {net}, "
               "ban risk {ban} a month. Move the sliders and press **Reset** to change them.",
         "ru": "Это село ({households} домохозяйств): шанс работы дома {p_job}, зарплаты дома x{home}, "
               "в России x{ru}, в Казахстане x{kz}, рублей за доллар x{rub}, притяжение сети {net}, "
-              "риск запрета {ban} в месяц. Измените ползунки и нажмите **Reset**."},
+              "риск запрета {ban} в месяц. Измените ползунки и нажмите **Сброс**."},
     "month_counter": {"en": "Month {n}", "ru": "Месяц {n}"},
     "p_job_home": {"en": "Push: chance of a job at home", "ru": "Выталкивание: шанс найти работу дома"},
     "wage_home_multiplier": {"en": "Push: wages at home (x)", "ru": "Выталкивание: зарплаты дома (x)"},
@@ -166,6 +167,22 @@ TEXT: dict[str, dict[str, str]] = {
     "share_ru": {"en": "in Russia", "ru": "в России"},
     "share_kz": {"en": "in Kazakhstan", "ru": "в Казахстане"},
     "share_banned": {"en": "banned (at home)", "ru": "с запретом (дома)"},
+    "controls_title": {"en": "Controls", "ru": "Управление"},
+    "step": {"en": "Step", "ru": "Шаг"},
+    "play": {"en": "Play", "ru": "Пуск"},
+    "pause": {"en": "Pause", "ru": "Пауза"},
+    "reset": {"en": "Reset", "ru": "Сброс"},
+    "press_reset": {"en": "The sliders differ from this village: press Reset to apply them.",
+                    "ru": "Ползунки отличаются от этого села: нажмите «Сброс», чтобы применить их."},
+    "preparing": {"en": "Preparing the village... The first time after installation this also compiles the "
+                        "model, which can take a minute.",
+                  "ru": "Готовим село... При первом запуске после установки модель ещё и компилируется — "
+                        "это может занять минуту."},
+    "village_failed": {"en": "The village could not be built: {error}",
+                       "ru": "Не удалось построить село: {error}"},
+    "previous_run": {"en": "before the last Reset", "ru": "до последнего сброса"},
+    "previous_note": {"en": "Dashed: the run before the last Reset, to compare with.",
+                      "ru": "Пунктир — расчёт до последнего сброса, для сравнения."},
     "shares_now": {"en": "Month {n}: {home} at home, {ru} in Russia, {kz} in Kazakhstan, {banned} banned.",
                    "ru": "Месяц {n}: дома {home}, в России {ru}, в Казахстане {kz}, с запретом {banned}."},
     "household_title": {"en": "One household up close", "ru": "Одно домохозяйство вблизи"},
@@ -255,6 +272,19 @@ def indicator_label(name: str) -> str:
     text = indicator.label(lang.value)
     text = text[:1].upper() + text[1:]
     return f"{text}, %" if indicator.unit == SHARE else text
+
+
+def number(x: float, digits: int = 0, trim: bool = False) -> str:
+    """``x`` with ``digits`` decimals in the session's style: 1,234.5 in English, 1 234,5 in Russian.
+
+    ``trim`` drops trailing zeros of the decimals (1.50 -> 1.5, 4.00 -> 4).
+    """
+    text = f"{x:,.{digits}f}"
+    if trim and "." in text:
+        text = text.rstrip("0").rstrip(".")
+    if lang.value == "ru":
+        text = text.replace(",", "\u00a0").replace(".", ",")
+    return text
 
 
 @solara.component

@@ -36,6 +36,7 @@ def environment(results: Path, cache: Path = DEFAULT_CACHE, base: dict | None = 
     env = dict(os.environ if base is None else base)
     env["SOLARA_ASSETS_PROXY_CACHE_DIR"] = str(Path(cache).resolve())
     env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] = "False"
+    env["SOLARA_THEME_SHOW_BANNER"] = "False"  # "This website runs on Solara" covered charts and text
     # several browser sessions call parallel kernels at once: workqueue is not safe for that
     if env.get("NUMBA_THREADING_LAYER", "default") in ("default", "workqueue", ""):
         layer = thread_safe_layer()
@@ -45,7 +46,7 @@ def environment(results: Path, cache: Path = DEFAULT_CACHE, base: dict | None = 
             env.pop("NUMBA_THREADING_LAYER", None)
     env[ENV_RESULTS] = str(Path(results).resolve())
     env["MPLBACKEND"] = "Agg"
-    env.setdefault("SOLARA_CHECK_HOOKS", "off")  # Mesa 3.3 SolaraViz trips the hook checker
+    env.setdefault("SOLARA_CHECK_HOOKS", "off")  # a development aid; it parses every page on start
     paths = [str(PROJECT_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(paths))
     return env

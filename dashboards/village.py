@@ -124,11 +124,29 @@ class WorkshopModel(MigrationModel):
 
     @property
     def layout(self) -> dict[int, np.ndarray]:
-        """networkx spring positions of the households (computed once)."""
+        """Positions of the households (computed once): each origin's ties laid out on their own.
+
+        Households tie only within their origin; laid out together, the
+        three origins drift apart into small clusters. Here each origin gets
+        a networkx spring layout of its own ties, scaled with the square root
+        of its household count (at least 0.6 of the largest), on a fixed spot
+        (two above, one below).
+        """
         if self._layout is None:
             import networkx as nx
 
-            self._layout = nx.spring_layout(self.graph, seed=self.seed_value, iterations=60)
+            origin = self.state.origin
+            largest = max(int((origin == o).sum()) for o in range(len(ORIGINS)))
+            layout = {}
+            for o, centre in enumerate(((-1.0, 1.0), (1.0, 1.0), (0.0, -1.1))):
+                members = np.flatnonzero(origin == o).tolist()
+                if not members:
+                    continue
+                scale = 0.95 * max(0.6, np.sqrt(len(members) / largest))  # small origins stay readable
+                ties = self.graph.subgraph(members)
+                layout.update(nx.spring_layout(ties, seed=self.seed_value, iterations=60, scale=scale,
+                                               center=centre))  # fmt: skip
+            self._layout = layout
         return self._layout
 
     def explain(self, household: int) -> dict:

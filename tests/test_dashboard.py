@@ -161,17 +161,71 @@ def test_whatif_run_produces_table_and_downloads(kernel_context, english, monkey
     rc.close()
 
 
-def test_workshop_step_advances_month(kernel_context, english):
+def test_workshop_steps_resets_and_keeps_the_last_run(kernel_context, english):
     from dashboards import app, workshop
 
     box, rc = solara.render(app.Layout(children=[workshop.Page()]), handle_error=False)
-    assert texts(rc, "month-counter") == ["Month 0"]
-    step = rc.find(v.Btn, children=["Step"])
-    step.widget.click()
-    step.widget.click()
-    assert texts(rc, "month-counter") == ["Month 2"]
+    # the village is built in a thread (compiling on a cold cache) and the page's threads redraw it:
+    # wait for each change to show (readiness), never for a fixed time
+    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=180)
+    for n in (1, 2):  # the page redraws when the step's state change reaches it
+        rc.find(v.Btn, children=["Step"]).widget.click()
+        rc.find(v.Html, class_="month-counter", children=[f"Month {n}"]).wait_for(timeout=30)
     assert texts(rc, "shares-now")[0].startswith("Month 2:")
+
+    label = rc.find(v.Html, class_="slider-label", children=["Pull: wages in Russia (x): x1"])
+    label.assert_single()
+    slider = rc.find(v.Slider, label="").widgets[SLIDER_INDEX["wage_ru_multiplier"]]
+    slider.v_model = 3.0
+    rc.find(v.Html, class_="slider-label", children=["Pull: wages in Russia (x): x3"]).wait_for(timeout=30)
+    rc.find(v.Html, class_="pending-note").wait_for(timeout=30)
+    rc.find(v.Btn, children=["Reset"]).widget.click()
+    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=60)
+    markdown = [getattr(w.template, "template", w.template) for w in rc.find(v.VuetifyTemplate).widgets]
+    assert any("in Russia x3," in text for text in markdown)
+    assert not rc.find(v.Html, class_="pending-note").widgets
+    # the run before Reset stays on the shares chart, explained
+    rc.find(v.Html, children=["Dashed: the run before the last Reset, to compare with."]).wait_for(timeout=30)
     rc.close()
+
+
+def test_workshop_says_it_is_preparing_until_the_village_is_built(kernel_context, english, monkeypatch):
+    import threading
+
+    from dashboards import workshop
+
+    release = threading.Event()
+    build = workshop.build_village
+
+    def slow_build(settings):
+        release.wait(timeout=60)
+        return build(settings)
+
+    monkeypatch.setattr(workshop, "build_village", slow_build)
+    box, rc = solara.render(workshop.Page(), handle_error=False)
+    rc.find(v.Html, class_="workshop-preparing").wait_for(timeout=30)
+    assert rc.find(v.Btn, children=["Step"]).widget.disabled
+    release.set()
+    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=180)
+    assert not rc.find(v.Html, class_="workshop-preparing").widgets
+    assert not rc.find(v.Btn, children=["Step"]).widget.disabled
+    rc.close()
+
+
+SLIDER_INDEX = {"households": 0, "seed": 1, "p_job_home": 2, "wage_home_multiplier": 3,
+                "wage_ru_multiplier": 4}  # fmt: skip
+
+
+def test_workshop_sliders_follow_the_model_defaults():
+    from dashboards.village import WorkshopModel
+    from dashboards.workshop import SLIDERS, default_settings
+
+    settings = default_settings()
+    assert [s.name for s in SLIDERS][: len(SLIDER_INDEX)] == list(SLIDER_INDEX)
+    model = WorkshopModel(**settings)  # every slider is a keyword, every default inside its range
+    assert model.state.n == settings["households"]
+    for spec in SLIDERS:
+        assert spec.low <= settings[spec.name] <= spec.high, spec.name
 
 
 def test_workshop_world_is_stationary_and_levers_pull():

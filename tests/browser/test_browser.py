@@ -101,19 +101,38 @@ def test_two_sessions_run_at_the_same_time(browser, dashboard):
             context.close()
 
 
+SLIDER_MIN_PX = 150  # issue 14: a slider narrower than this cannot be set with a mouse
+
+
+def slider_widths(page) -> dict[str, float]:
+    """Width in px of every workshop slider's track, by its label."""
+    widths = {}
+    for box in page.locator(".workshop-slider").all():
+        label = box.locator(".slider-label").inner_text()
+        widths[label] = box.locator(".v-slider").bounding_box()["width"]
+    return widths
+
+
 def test_workshop_steps_and_explains(page, dashboard, artifacts):
-    page.set_viewport_size({"width": 1400, "height": 1100})
+    page.set_viewport_size({"width": 1366, "height": 768})
+    failed = []  # every file the page asks for is served (KaTeX was missing from the offline cache)
+    page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
     page.goto(dashboard + "/workshop")
     step = page.get_by_role("button", name="Step")
     step.wait_for(timeout=WIDGETS_S)
+    # the village is built (on a fresh clone, compiled) in the server: wait for it, with an upper bound
+    expect(step).to_be_enabled(timeout=RUN_S)
     counter = page.locator(".month-counter")
     expect(counter).to_have_text("Month 0")
+    assert not failed, failed
+    expect(page.get_by_text("This website runs on")).to_have_count(0)  # the Solara badge covered text
+    widths = slider_widths(page)
+    assert len(widths) == 9 and min(widths.values()) >= SLIDER_MIN_PX, widths
+    assert all(": " in label for label in widths)  # every slider shows its value
     network = page.locator(".v-card", has_text="The village network").locator("img")
     before = network.get_attribute("src")
     for n in range(1, 4):
         step.click()
-        # the first Step on a fresh clone also compiles the household rule in the server:
-        # wait for the month to advance (readiness), with an upper bound, not a fixed time
         expect(counter).to_have_text(f"Month {n}", timeout=RUN_S)
     expect(page.locator(".shares-now")).to_contain_text("Month 3:")
     assert network.get_attribute("src") != before
@@ -122,19 +141,36 @@ def test_workshop_steps_and_explains(page, dashboard, artifacts):
     page.locator(".v-select", has_text="Household").click()
     page.get_by_role("option", name="7", exact=True).click()
     expect(page.get_by_text("Household 7 from")).to_be_visible()
-    shoot(page, artifacts, "workshop")
 
-    slider = page.locator(".v-input", has_text="Pull: wages in Russia").get_by_role("slider")
+    box = page.locator(".workshop-slider", has_text="Pull: wages in Russia")
+    slider = box.get_by_role("slider")
     slider.focus()
     page.keyboard.press("End")  # one change: Vuetify sends every key press, the server answers each
     expect(slider).to_have_attribute("aria-valuenow", "4")
-    page.wait_for_timeout(500)
+    expect(box.locator(".slider-label")).to_have_text("Pull: wages in Russia (x): x4")
+    expect(page.locator(".pending-note")).to_be_visible()
     page.get_by_role("button", name="Reset").click()
     expect(counter).to_have_text("Month 0", timeout=RUN_S)
     expect(page.get_by_text("in Russia x4,")).to_be_visible()
+    expect(page.get_by_text("Dashed: the run before the last Reset")).to_be_visible()
+    step.click()
+    expect(counter).to_have_text("Month 1", timeout=RUN_S)
+    shoot(page, artifacts, "workshop")
 
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    assert min(slider_widths(page).values()) >= SLIDER_MIN_PX
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.get_by_role("button", name="Русский").click()
-    expect(counter).to_have_text("Месяц 0")
+    expect(counter).to_have_text("Месяц 1")
+    expect(page.get_by_role("button", name="Шаг")).to_be_visible()
+    expect(page.get_by_role("button", name="Сброс")).to_be_visible()
+    widths = slider_widths(page)
+    assert min(widths.values()) >= SLIDER_MIN_PX, widths
+    assert any(label.endswith("x4") for label in widths)
+    assert any("," in label for label in widths)  # decimal commas
+    for english in ("Controls", "Step", "Reset", "Play", "Month 1"):
+        expect(page.get_by_text(english, exact=True)).to_have_count(0)
+    shoot(page, artifacts, "workshop_ru")
     page.get_by_role("button", name="English").click()
 
 
