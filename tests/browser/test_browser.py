@@ -7,6 +7,7 @@ one per page is copied to ``docs/img/`` for the README.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -153,6 +154,14 @@ def test_workshop_steps_and_explains(page, dashboard, artifacts):
     expect(counter).to_have_text("Month 0", timeout=RUN_S)
     expect(page.get_by_text("in Russia x4,")).to_be_visible()
     expect(page.get_by_text("Dashed: the run before the last Reset")).to_be_visible()
+    step.click()
+    expect(counter).to_have_text("Month 1", timeout=RUN_S)
+    page.get_by_role("button", name="Play").click()
+    expect(counter).to_have_text(re.compile(r"Month ([4-9]|\d\d+)"), timeout=RUN_S)  # it plays on
+    page.get_by_role("button", name="Pause").click()
+    expect(step).to_be_enabled(timeout=RUN_S)
+    page.get_by_role("button", name="Reset").click()  # the same sliders: a new village from month 0
+    expect(counter).to_have_text("Month 0", timeout=RUN_S)
     step.click()
     expect(counter).to_have_text("Month 1", timeout=RUN_S)
     shoot(page, artifacts, "workshop")
