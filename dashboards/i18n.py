@@ -226,12 +226,19 @@ TEXT: dict[str, dict[str, str]] = {
     # research page
     "research_title": {"en": "Research: batch and calibration outputs",
                        "ru": "Исследование: результаты серий и калибровки"},
-    "research_intro": {"en": "Folders under the results folder given when the dashboard started: {root}",
-                       "ru": "Папки внутри папки результатов, заданной при запуске: {root}"},
+    "research_intro": {"en": "Folders under the results folder given when the dashboard started ({root}), "
+                             "then those shipped with migsim (migsim/calibration/runs/...).",
+                       "ru": "Папки внутри папки результатов, заданной при запуске ({root}), затем "
+                             "поставляемые с migsim (migsim/calibration/runs/...)."},
     "folder": {"en": "Folder", "ru": "Папка"},
-    "no_folders": {"en": "No results yet. Run `migsim run`, `migsim batch` or `migsim calibrate` first.",
-                   "ru": "Результатов пока нет. Сначала запустите `migsim run`, `migsim batch` "
-                         "или `migsim calibrate`."},
+    "no_folders": {"en": "No results of your own yet (run `migsim batch` or `migsim calibrate`); below are "
+                         "the calibrations shipped with migsim.",
+                   "ru": "Своих результатов пока нет (запустите `migsim batch` или `migsim calibrate`); "
+                         "ниже — калибровки, поставляемые с migsim."},
+    "shipped_note": {"en": "Shipped with migsim (calibration/runs/, read-only): what the defaults and the "
+                           "docs were made from.",
+                     "ru": "Поставляется с migsim (calibration/runs/, только чтение): из этого получены "
+                           "значения по умолчанию и документация."},
     "batch_title": {"en": "Batch: indicators across runs", "ru": "Серия: показатели по расчётам"},
     "indicator": {"en": "Indicator", "ru": "Показатель"},
     "colour_by": {"en": "Colour by", "ru": "Цвет по"},

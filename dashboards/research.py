@@ -1,9 +1,12 @@
 """The research page (``/research``): batch and calibration outputs under the results root.
 
 The root is fixed when the server starts (``migsim dashboard --results DIR``,
-passed as ``MIGSIM_RESULTS``). The page offers only folders found under it;
-a choice is checked against that list again before anything is read, and no
-path typed into the page is ever opened.
+passed as ``MIGSIM_RESULTS``). Beside its folders the page always lists the
+calibrations and validations shipped with migsim (``calibration/runs/``,
+read-only, marked :data:`SHIPPED`), and opens on the 2010-2021 calibration
+when the results root holds nothing yet. The page offers only folders found
+under these two roots; a choice is checked against that list again before
+anything is read, and no path typed into the page is ever opened.
 """
 
 from __future__ import annotations
@@ -12,10 +15,11 @@ import os
 import stat
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import solara
 
-from dashboards.i18n import LanguageSwitch, indicator_label, t
+from dashboards.i18n import LanguageSwitch, indicator_label, number, t
 from sim.indicators import combinable, combine_origins
 
 ENV_RESULTS = "MIGSIM_RESULTS"
@@ -24,6 +28,13 @@ MAX_ROWS = 200
 TABLE_SUFFIXES = (".parquet", ".csv")
 SKIP_DIRS = {"__pycache__", ".ipynb_checkpoints"}
 NONE = "-"
+# beside dashboards/ in the source tree and in an installed wheel
+SHIPPED_ROOT = Path(__file__).resolve().parents[1] / "calibration" / "runs"
+# prefix of the shipped folders' choices: 4+ parts, never a folder under the results root (MAX_DEPTH)
+SHIPPED = "migsim/calibration/runs/"
+SHIPPED_DEFAULT = SHIPPED + "cal-2021"
+MAX_CATEGORIES = 12  # a text design column with more values is not offered for colouring
+BOOKKEEPING = ("point", "replicate", "seed")  # design columns offered last
 
 
 def results_root() -> Path:
@@ -61,8 +72,27 @@ def list_folders(root: Path) -> list[str]:
     return found
 
 
-def resolve_choice(root: Path, choice: str) -> Path:
-    """The folder of a listed choice; anything not listed under ``root`` is refused."""
+def list_choices(root: Path, shipped: Path = SHIPPED_ROOT) -> list[str]:
+    """The results root's folders (:func:`list_folders`), then the shipped ones, prefixed :data:`SHIPPED`."""
+    mine = list_folders(root) if Path(root).is_dir() else []
+    theirs = [SHIPPED + name for name in list_folders(shipped) if name != "."]
+    return [*mine, *theirs]
+
+
+def default_choice(choices: list[str]) -> str | None:
+    """The first folder under the results root; if it has none, the shipped 2010-2021 calibration."""
+    mine = [c for c in choices if not c.startswith(SHIPPED)]
+    if len(mine) > 1:
+        return mine[1]
+    if SHIPPED_DEFAULT in choices:
+        return SHIPPED_DEFAULT
+    return choices[0] if choices else None
+
+
+def resolve_choice(root: Path, choice: str, shipped: Path = SHIPPED_ROOT) -> Path:
+    """The folder of a listed choice; anything not listed under ``root`` (or the shipped root) is refused."""
+    if choice.startswith(SHIPPED):
+        return resolve_choice(shipped, choice.removeprefix(SHIPPED))
     root = Path(root).resolve()
     if choice not in list_folders(root):
         raise PermissionError(f"{choice!r} is not a folder under the results root")
@@ -144,12 +174,42 @@ def run_series(data: pd.DataFrame, indicator: str) -> pd.DataFrame:
     return combined.set_index([key, "date"])[indicator].unstack(key)
 
 
+def design_columns(runs: pd.DataFrame, key: str | None) -> list[str]:
+    """Columns of ``runs.parquet`` a batch can be coloured by: numbers, and text with few values.
+
+    The scenario and the design's parameters come first, the bookkeeping
+    columns (point, replicate, seed) last; status and error are left out.
+    """
+    found = []
+    for column in runs.columns:
+        if column in (key, "status", "error"):
+            continue
+        values = runs[column]
+        if pd.api.types.is_numeric_dtype(values) or values.nunique() <= MAX_CATEGORIES:
+            found.append(column)
+    return sorted(found, key=lambda c: c in BOOKKEEPING)
+
+
+def default_colour(runs: pd.DataFrame, columns: list[str]) -> str:
+    """The first design column whose value differs between runs (the scenario if there are several)."""
+    varying = [c for c in columns if c not in BOOKKEEPING and runs[c].nunique() > 1]
+    return varying[0] if varying else NONE
+
+
 def batch_png(data: pd.DataFrame, indicator: str, colour_by: str | None, title: str) -> bytes:
-    """One line per run: ``indicator`` over time (:func:`run_series`), coloured by a run parameter."""
+    """One line per run: ``indicator`` over time (:func:`run_series`), coloured by a design column.
+
+    A numeric column colours on a scale (a colour bar); a text column (the
+    scenario) gives each value its own colour. The legend names each value.
+    """
     import io
 
     from matplotlib import colormaps
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
+    from matplotlib.ticker import FuncFormatter
 
     key = run_key(data)
     fig = Figure(figsize=(9, 4.2), dpi=80, layout="constrained")
@@ -157,42 +217,73 @@ def batch_png(data: pd.DataFrame, indicator: str, colour_by: str | None, title: 
     if "date" in data.columns and key is not None:
         series = run_series(data, indicator)
         values = data.groupby(key)[colour_by].first() if colour_by and colour_by in data.columns else None
-        cmap = colormaps["viridis"]
-        low, high = (float(values.min()), float(values.max())) if values is not None else (0.0, 0.0)
-        for run in series.columns:
-            if values is None:
+        if values is None:
+            for run in series.columns:
                 ax.plot(series.index, series[run], lw=1, alpha=0.7)
-                continue
-            x = (float(values[run]) - low) / (high - low) if high > low else 0.5
-            label = f"{colour_by} = {values[run]:g}" if len(series.columns) <= 8 else None
-            ax.plot(series.index, series[run], color=cmap(x), lw=1.2, alpha=0.85, label=label)
-        if values is not None and len(series.columns) <= 8:
-            ax.legend(fontsize=8)
+        elif pd.api.types.is_numeric_dtype(values):
+            scale = Normalize(float(values.min()), float(values.max()))
+            if scale.vmin == scale.vmax:
+                scale = Normalize(scale.vmin - 1, scale.vmax + 1)
+            cmap = colormaps["viridis"]
+            for run in series.columns:
+                ax.plot(series.index, series[run], color=cmap(scale(float(values[run]))), lw=1.2, alpha=0.85)
+            levels = sorted(values.unique())
+            if len(levels) <= 8:
+                ax.legend(handles=[Line2D([], [], color=cmap(scale(float(v))), label=f"{colour_by} = {v:g}")
+                                   for v in levels], fontsize=8)  # fmt: skip
+            else:
+                fig.colorbar(ScalarMappable(scale, cmap), ax=ax, label=colour_by)
+        else:
+            levels = sorted(values.astype(str).unique())
+            palette = colormaps["tab10"]
+            colour = {level: palette(i % 10) for i, level in enumerate(levels)}
+            for run in series.columns:
+                ax.plot(series.index, series[run], color=colour[str(values[run])], lw=1.2, alpha=0.85)
+            ax.legend(handles=[Line2D([], [], color=colour[v], label=f"{colour_by} = {v}") for v in levels],
+                      fontsize=8)  # fmt: skip
     ax.set_title(title, fontsize=10)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: number(y, 0 if abs(y) >= 100 else 2, trim=True)))
     ax.grid(alpha=0.3)
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     return buffer.getvalue()
 
 
+def readable(x) -> str:
+    """A table cell for reading: up to 4 significant digits below 1,000, whole numbers above, separators."""
+    if pd.isna(x):
+        return ""
+    if x == 0 or abs(x) >= 1000:
+        return number(float(x))
+    digits = max(0, 3 - int(np.floor(np.log10(abs(x)))))
+    return number(float(x), digits, trim=True)
+
+
+def display_table(frame: pd.DataFrame) -> pd.DataFrame:
+    """The first :data:`MAX_ROWS` rows, decimals as :func:`readable` text (the files keep full precision)."""
+    shown = frame.head(MAX_ROWS).copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].map(readable)
+    return shown
+
+
 @solara.component
 def BatchView(folder: Path):
-    """Indicators across the runs of a batch, coloured by a design parameter."""
+    """Indicators across the runs of a batch, coloured by a design column (scenario, parameter, seed)."""
     data = solara.use_memo(lambda: batch_series(folder), [str(folder)])
     key = run_key(data) if data is not None else None
     runs = solara.use_memo(lambda: pd.read_parquet(folder / "runs.parquet"), [str(folder)])
-    bookkeeping = {"seed", "replicate", "point"}
-    params = [c for c in runs.select_dtypes("number").columns if c != key and data is not None and c in data]
-    params.sort(key=lambda c: c in bookkeeping)
+    columns = [c for c in design_columns(runs, key) if data is not None and c in data]
     numeric = [c for c in (combinable(data) if data is not None else []) if c not in runs.columns]
     indicator = solara.use_reactive("migrants_ru" if "migrants_ru" in numeric else (numeric or [None])[0])
-    colour_by = solara.use_reactive(params[0] if params and params[0] not in bookkeeping else NONE)
+    colour_by = solara.use_reactive(default_colour(runs, columns))
     if key is None or not numeric:
         return
     solara.Markdown(f"### {t('batch_title')}")
     with solara.Row():
         solara.Select(t("indicator"), values=numeric, value=indicator)
-        solara.Select(t("colour_by"), values=[NONE, *params], value=colour_by)
+        solara.Select(t("colour_by"), values=[NONE, *columns], value=colour_by)
     title = t("runs_count", runs=data[key].nunique(), indicator=indicator_label(indicator.value))
     colour = None if colour_by.value == NONE else colour_by.value
     solara.Image(batch_png(data, indicator.value, colour, title), width="75%")
@@ -217,7 +308,8 @@ def FolderView(folder: Path):
             continue
         solara.Text(t("rows_shown", file=path.name, rows=len(frame), cols=frame.shape[1],
                       shown=min(len(frame), MAX_ROWS)), classes=["table-caption"])  # fmt: skip
-        solara.DataFrame(frame.head(MAX_ROWS), items_per_page=10)
+        with solara.Div(style={"overflow-x": "auto", "max-width": "100%"}, classes=["table-scroll"]):
+            solara.DataFrame(display_table(frame), items_per_page=10)
     if images:
         solara.Markdown(f"### {t('images_title')}")
     for path in images:
@@ -227,23 +319,26 @@ def FolderView(folder: Path):
 
 @solara.component
 def Page():
-    """Research: pick a folder under the results root; see its runs, tables and charts."""
+    """Research: pick a folder under the results root or a shipped one; see its runs, tables and charts."""
     root = results_root()
     refresh = solara.use_reactive(0)
-    folders = solara.use_memo(lambda: list_folders(root), [str(root), refresh.value])
-    choice = solara.use_reactive(folders[1] if len(folders) > 1 else (folders[0] if folders else None))
+    folders = solara.use_memo(lambda: list_choices(root), [str(root), refresh.value])
+    choice = solara.use_reactive(default_choice(folders))
     if choice.value is not None and choice.value not in folders:
-        choice.set(folders[0] if folders else None)
+        choice.set(default_choice(folders))
         return
     solara.Title(t("research_title"))
     LanguageSwitch()
     solara.Markdown(f"## {t('research_title')}")
     solara.Text(t("research_intro", root=root.name + "/"))
-    if not folders:
+    if not any(not f.startswith(SHIPPED) for f in folders):
         solara.Info(t("no_folders"))
+    if not folders:
         return
     with solara.Row():
         solara.Select(t("folder"), values=folders, value=choice)
         solara.Button(icon_name="mdi-refresh", icon=True, on_click=lambda: refresh.set(refresh.value + 1))
     if choice.value is not None:
+        if choice.value.startswith(SHIPPED):
+            solara.Text(t("shipped_note"), classes=["shipped-note"])
         FolderView(resolve_choice(root, choice.value))

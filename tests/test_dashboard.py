@@ -260,10 +260,47 @@ def test_research_lists_only_folders_under_root(kernel_context, english, tmp_pat
     monkeypatch.setenv(research.ENV_RESULTS, str(root))
     box, rc = solara.render(research.Page(), handle_error=False)
     select = rc.find(v.Select, label="Folder").widget
-    assert [item for item in select.items] == [".", "batch", "calib", "calib/deep"]
+    items = list(select.items)
+    assert items[:4] == [".", "batch", "calib", "calib/deep"]
+    assert items[4:] == [research.SHIPPED + name for name in research.list_folders(research.SHIPPED_ROOT)[1:]]
     select.v_model = "calib"
     assert texts(rc, "table-caption")[0].startswith("validation.csv: 1 rows")
     rc.close()
+
+
+def test_research_opens_on_the_shipped_calibration_when_results_are_empty(kernel_context, english, tmp_path,
+                                                                         monkeypatch):  # fmt: skip
+    from dashboards import research
+
+    monkeypatch.setenv(research.ENV_RESULTS, str(tmp_path / "nothing-yet"))
+    box, rc = solara.render(research.Page(), handle_error=False)
+    assert rc.find(v.Select, label="Folder").widget.v_model == "migsim/calibration/runs/cal-2021"
+    rc.find(v.Html, class_="shipped-note").assert_single()
+    assert any(caption.startswith("posterior.parquet") for caption in texts(rc, "table-caption"))
+    rc.close()
+    for bad in ("..", "../../sim", "x", "cal-2021/../.."):
+        with pytest.raises(PermissionError):
+            research.resolve_choice(tmp_path, research.SHIPPED + bad)
+
+
+def test_research_colours_by_scenario_and_rounds_tables(english):
+    from dashboards import research
+    from dashboards.i18n import lang
+
+    runs = pd.DataFrame({"run_id": [0, 1, 2, 3], "scenario": ["baseline", "baseline", "amnesty", "amnesty"],
+                         "point": [0, 1, 0, 1], "replicate": 0, "seed": [5, 5, 5, 5],
+                         "beta_network": [1.5, 2.5, 1.5, 2.5], "status": "done", "error": ""})  # fmt: skip
+    columns = research.design_columns(runs, "run_id")
+    assert columns == ["scenario", "beta_network", "point", "replicate", "seed"]
+    assert research.default_colour(runs, columns) == "scenario"
+    assert research.default_colour(runs[runs.scenario == "baseline"], columns) == "beta_network"
+
+    table = pd.DataFrame({"model": [3543849.63, 0.0123456, 27.3149, float("nan")], "n": [1, 2, 3, 4]})
+    shown = research.display_table(table)
+    assert shown["model"].tolist() == ["3,543,850", "0.01235", "27.31", ""]
+    assert shown["n"].tolist() == [1, 2, 3, 4]  # integers as they are
+    lang.set("ru")
+    assert research.display_table(table)["model"].tolist()[:2] == ["3\u00a0543\u00a0850", "0,01235"]
 
 
 def test_language_switch_changes_labels(kernel_context, english):

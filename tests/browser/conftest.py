@@ -42,6 +42,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def write_real_batch(out: Path) -> None:
+    """A small batch written by ``migsim batch``: 2 scenarios x 2 values of a parameter, 120 households."""
+    from sim.batch.runner import run_batch
+    from sim.batch.spec import load_spec
+
+    spec = out.parent / f"{out.name}.toml"
+    spec.write_text(
+        "[batch]\n"
+        f'scenarios = ["{ROOT / "scenarios/baseline.toml"}", "{ROOT / "scenarios/ban_amnesty.toml"}"]\n'
+        'seeds = 1\nseed = 7\nhouseholds = 120\nuntil = "2025-12"\n'
+        '[design]\nmethod = "grid"\n[design.parameters]\nbeta_network = [1.5, 2.5]\n'
+    )
+    report = run_batch(load_spec(spec), out, workers=1)
+    assert report.failed == 0, report
+
+
 def write_results(root: Path) -> None:
     """A batch folder (three runs of a parameter) and a calibration folder, synthetic and small."""
     import numpy as np
@@ -87,6 +103,7 @@ def dashboard(tmp_path_factory):
         pytest.fail("the dashboard's asset cache is missing: run `migsim assets` first")
     results = tmp_path_factory.mktemp("dashboard") / "results"
     write_results(results)
+    write_real_batch(results / "batch_scenarios")  # the columns `migsim batch` really writes
     port = free_port()
     env = {**os.environ, "MIGSIM_WHATIF_HOUSEHOLDS": "2000"}
     log = open(tmp_path_factory.getbasetemp() / "dashboard.log", "w")  # noqa: SIM115

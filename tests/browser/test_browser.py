@@ -194,16 +194,24 @@ def test_research_lists_folders_and_shows_outputs(page, dashboard, artifacts):
     page.locator(".v-select", has_text="Indicator").click()
     page.get_by_role("option", name="poverty_rate").click()
     page.wait_for_function("(old) => document.querySelector('img').src !== old", arg=src, timeout=20_000)
-    shoot(page, artifacts, "research")
 
     folder.click()
     menu = page.locator(".menuable__content__active")  # Vuetify keeps closed menus in the page
     menu.get_by_role("option").first.wait_for()
-    names = menu.get_by_role("option").all_inner_texts()
-    assert [n.strip() for n in names] == [".", "batch_beta", "calibration"]
-    menu.get_by_role("option", name="calibration").click()
+    names = [n.strip() for n in menu.get_by_role("option").all_inner_texts()]
+    assert names[:4] == [".", "batch_beta", "batch_scenarios", "calibration"]
+    assert "migsim/calibration/runs/cal-2021" in names  # the shipped calibrations, always listed
+    menu.get_by_role("option", name="calibration", exact=True).click()
     expect(page.locator(".table-caption", has_text="validation.csv: 1 rows")).to_be_visible()
+    expect(page.get_by_role("cell", name="4,100,000")).to_be_visible()  # rounded, with separators
     expect(page.get_by_text("posterior.png")).to_be_visible()
+
+    folder.click()  # a batch from `migsim batch`: two scenarios, coloured by scenario from the start
+    menu.get_by_role("option", name="batch_scenarios").click()
+    expect(page.get_by_text("runs.parquet: 4 rows")).to_be_visible(timeout=20_000)
+    expect(page.locator(".v-select", has_text="Colour by")).to_contain_text("scenario")
+    expect(page.get_by_role("cell", name="1.5", exact=True).first).to_be_visible()
+    shoot(page, artifacts, "research")
     page.get_by_role("button", name="Русский").click()
     expect(page.get_by_role("heading", name="Исследование: результаты серий и калибровки")).to_be_visible()
     page.get_by_role("button", name="English").click()
