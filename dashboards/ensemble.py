@@ -151,6 +151,26 @@ def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def yearly(series: pd.DataFrame) -> pd.DataFrame:
+    """Full calendar years of :func:`national`'s rows (flows summed, stocks and rates averaged).
+
+    ``date`` becomes the year's 1 July, so a yearly chart shares the monthly
+    one's axis; years the run covers only in part are left out.
+    """
+    from sim.indicators import annual
+
+    years = annual(series, keys=["run", "seed", "year"])
+    years = years[years["months"] == 12]
+    dates = pd.to_datetime(years["year"].astype(str) + "-07-01")
+    return years.assign(date=dates)[["run", "seed", "date", *INDICATORS]].reset_index(drop=True)
+
+
+def headline_years(series: pd.DataFrame) -> pd.DataFrame:
+    """:func:`headline` for every year both runs cover, stacked with a ``year`` column."""
+    years = sorted(set(series["date"].dt.year))
+    return pd.concat([headline(series, y).assign(year=y) for y in years], ignore_index=True)
+
+
 def level_band(wide: pd.DataFrame, sigma: float) -> tuple[pd.Series, pd.Series]:
     """The 90% band of a level: the members' range and a log-normal structural error, added in log space."""
     mean = wide.mean(axis=1)
@@ -161,17 +181,30 @@ def level_band(wide: pd.DataFrame, sigma: float) -> tuple[pd.Series, pd.Series]:
 
 def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, str], title: str = "",
               year: int | None = None, history_end: pd.Timestamp | None = None, after_label: str = "",
-              structural: float = 0.0) -> bytes:  # fmt: skip
+              structural: float = 0.0, grades: dict[str, str] | None = None, dpi: int = 90,
+              decimal_comma: bool = False) -> bytes:  # fmt: skip
     """A 2x3 panel chart: each indicator over time, mean and range over members, both runs.
 
     The reference's remittance share also carries ``structural`` (the
     calibration's structural error, log sd); months after ``history_end`` are
-    shaded and labelled ``after_label`` (given the driver path).
+    shaded and labelled ``after_label`` (given the driver path). ``grades``
+    (indicator -> words) goes under each panel's title: whether data
+    constrain the indicator. Axis numbers have thousands separators (spaces
+    and decimal commas with ``decimal_comma``).
     """
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter, DateFormatter, YearLocator
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
-    fig = Figure(figsize=(11, 6.2), dpi=90, layout="constrained")
+    dates = series["date"]
+    yearly = bool(len(dates)) and bool(((dates.dt.month == 7) & (dates.dt.day == 1)).all())
+    span_years = dates.dt.year.max() - dates.dt.year.min() + 1 if len(dates) else 1
+
+    def tick(y, _pos):
+        text = f"{y:,.0f}" if abs(y) >= 100 or y == int(y) else f"{y:,.1f}"
+        return text.replace(",", "\u2009").replace(".", ",") if decimal_comma else text
+
+    fig = Figure(figsize=(11, 6.4), dpi=dpi, layout="constrained")
     axes = fig.subplots(2, 3).ravel()
     styles = {"reference": ("#888888", legend[0]), "scenario": ("#c0392b", legend[1])}
     for ax, name in zip(axes, INDICATORS, strict=True):
@@ -189,15 +222,23 @@ def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, s
                        color="#f1c40f", alpha=0.15, lw=0)  # fmt: skip
         if history_end is not None and series["date"].max() > history_end:
             ax.axvspan(history_end, series["date"].max(), color="#dddddd", alpha=0.35, lw=0, zorder=0)
-        locator = AutoDateLocator(maxticks=6)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
-        ax.set_title(labels.get(name, name), fontsize=10)
+        if yearly:  # one point per year, on 1 July: ticks on years
+            ax.xaxis.set_major_locator(YearLocator(base=max(1, round(span_years / 5)), month=7))
+            ax.xaxis.set_major_formatter(DateFormatter("%Y"))
+        else:
+            locator = AutoDateLocator(maxticks=6)
+            ax.xaxis.set_major_locator(locator)
+            ax.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+        heading = labels.get(name, name)
+        if grades and name in grades:
+            heading = f"{heading}\n({grades[name]})"
+        ax.set_title(heading, fontsize=10)
+        ax.yaxis.set_major_formatter(FuncFormatter(tick))
         ax.tick_params(labelsize=8)
         ax.grid(alpha=0.3)
     axes[0].legend(fontsize=8, loc="upper left")
-    if after_label:
-        fig.text(0.995, 0.005, after_label, ha="right", va="bottom", fontsize=8, color="#555555")
+    if after_label and history_end is not None and series["date"].max() > history_end:
+        fig.text(0.995, 0.995, after_label, ha="right", va="top", fontsize=8, color="#555555")
     if title:
         fig.suptitle(title, fontsize=11)
     buffer = io.BytesIO()

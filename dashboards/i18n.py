@@ -110,6 +110,32 @@ TEXT: dict[str, dict[str, str]] = {
     "col_scenario": {"en": "Scenario", "ru": "Сценарий"},
     "col_difference": {"en": "Difference", "ru": "Разница"},
     "col_words": {"en": "In words", "ru": "Словами"},
+    "col_range": {"en": "Difference, range over members", "ru": "Разница: разброс расчётов"},
+    "col_country": {"en": "Country", "ru": "Страна"},
+    "col_year": {"en": "Year", "ru": "Год"},
+    "col_low": {"en": "Difference, lowest member", "ru": "Разница, наименьшая"},
+    "col_high": {"en": "Difference, highest member", "ru": "Разница, наибольшая"},
+    "range_note": {"en": "Range: the smallest and largest difference among the {members} members (each a "
+                         "calibrated parameter set with its own seed). The CSV holds every year.",
+                   "ru": "Разброс — наименьшая и наибольшая разница среди {members} расчётов (у каждого свой "
+                         "набор откалиброванных параметров и своё зерно). В CSV — все годы."},
+    "year_note": {"en": "Yellow: {year}, the year of the table below (at first the first full year in which "
+                        "the scenario's own change acts).",
+                  "ru": "Жёлтым — {year} г., год таблицы ниже (сначала — первый полный год, когда действует "
+                        "изменение сценария)."},
+    "view_annual": {"en": "Yearly", "ru": "По годам"},
+    "view_monthly": {"en": "Monthly", "ru": "По месяцам"},
+    "results_for": {"en": "Results for: {title}, against the baseline", "ru": "Результаты: {title}, в "
+                    "сравнении с базовым вариантом"},
+    "results_for_levers": {"en": "Results for: the baseline with the levers set at the time, against the "
+                                 "baseline",
+                           "ru": "Результаты: базовый вариант с мерами, заданными на тот момент, в сравнении "
+                                 "с базовым вариантом"},
+    "with_levers": {"en": ", with the levers set at the time", "ru": ", с мерами, заданными на тот момент"},
+    "stale_results": {"en": "The scenario, levers or last year have changed since this run: the results "
+                            "below are for the earlier inputs. Press Run to update them.",
+                      "ru": "Сценарий, меры или последний год изменились после этого расчёта: результаты "
+                            "ниже относятся к прежним настройкам. Нажмите «Запустить», чтобы обновить их."},
     "download_csv": {"en": "Table (CSV)", "ru": "Таблица (CSV)"},
     "download_png": {"en": "Chart (PNG)", "ru": "График (PNG)"},
     # lever problems

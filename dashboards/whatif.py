@@ -1,16 +1,23 @@
-"""The what-if page (``/``): a scenario or the baseline plus levers, run as a small ensemble."""
+"""The what-if page (``/``): a scenario or the baseline plus levers, run as a small ensemble.
+
+The page's inputs and its last results are per browser session (module-level
+``solara.reactive`` values), so they survive a visit to the other pages.
+Results say which scenario they are for and are greyed out, with a note,
+as soon as an input differs from the one they were run with.
+"""
 
 from __future__ import annotations
 
+import functools
 import io
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import solara
 
 from dashboards import ensemble
-from dashboards.i18n import LanguageSwitch, indicator_label, t
+from dashboards.i18n import LanguageSwitch, indicator_label, lang, number, t
 from dashboards.levers import COUNTRIES, Levers, apply_levers
 from sim.indicators import REGISTRY
 from sim.scenario import scenario_dir
@@ -39,6 +46,49 @@ def history_end():
     return pd.Timestamp(format_month(last_month()) + "-01")
 
 
+@dataclass(frozen=True)
+class RunResult:
+    """One finished run of the page: the ensemble, the years both runs cover, and the inputs it ran with."""
+
+    frame: object  # DataFrame
+    first: int
+    last: int
+    inputs: tuple  # (scenario file, Levers, last year)
+
+
+# Per browser session: the inputs and the last results (see the module docstring)
+chosen = solara.reactive(REFERENCE)
+levers_state = solara.reactive(Levers())
+year_state = solara.reactive(None)
+last_year_state = solara.reactive(None)
+result_state = solara.reactive(None)  # RunResult
+error_state = solara.reactive(None)
+view_state = solara.reactive("annual")  # the chart: "annual" totals and means, or "monthly"
+
+
+@functools.cache
+def heading(name: str) -> dict[str, str]:
+    """A scenario file's own ``title``, ``question``, ``title_ru`` and ``question_ru`` (missing: empty)."""
+    import tomllib
+
+    try:
+        head = tomllib.loads((SCENARIO_DIR / name).read_text()).get("scenario", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        head = {}
+    return {key: str(head.get(key, "")) for key in ("title", "question", "title_ru", "question_ru")}
+
+
+def title_of(name: str) -> str:
+    """The scenario's title in the session's language (English, then the file name, if missing)."""
+    words = heading(name)
+    return (lang.value == "ru" and words["title_ru"]) or words["title"] or name
+
+
+def question_of(name: str) -> str:
+    words = heading(name)
+    return (lang.value == "ru" and words["question_ru"]) or words["question"]
+
+
 def scenario_files(folder: Path = SCENARIO_DIR) -> list[str]:
     """Scenario file names in ``scenarios/``, the baseline first."""
     names = sorted(p.name for p in folder.glob("*.toml"))
@@ -64,25 +114,59 @@ def describe(row, year: int) -> str:
         return t("same", indicator=indicator_label(name), year=year)
     direction = t("more") if diff > 0 else t("less")
     if unit == "pp":
-        amount = t("points", value=f"{abs(diff):.2f}")
+        amount = t("points", value=number(abs(diff), 2))
     else:
-        amount = f"{abs(diff):,.0f}".replace(",", " ")
-    rel = f" ({row['relative']:+.1%})" if unit != "pp" else ""
+        amount = number(abs(diff))
+    rel = ""
+    if unit != "pp":
+        rel = f" ({'+' if row['relative'] > 0 else '−'}{number(abs(100 * row['relative']), 1)}%)"
     return t(
         "headline", year=year, indicator=indicator_label(name), amount=amount, direction=direction, rel=rel
     )
 
 
-def table_csv(table) -> str:
-    """The headline table as CSV text."""
+def value_text(name: str, value: float, signed: bool = False) -> str:
+    """A table cell: persons whole, percentages with 2 decimals, in the session's number style."""
+    digits = 2 if REGISTRY[name].percent else 0
+    text = number(abs(value) if signed else value, digits)
+    if signed and round(value, digits) != 0:
+        text = ("+" if value > 0 else "−") + text
+    return text
+
+
+def table_markdown(table) -> str:
+    """The headline table as a Markdown table in the session's language and number style."""
+    head = [t("col_indicator"), t("col_reference"), t("col_scenario"), t("col_difference"), t("col_range")]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, row in table.iterrows():
+        name = row["indicator"]
+        spread = f"{value_text(name, row['low'], True)} … {value_text(name, row['high'], True)}"
+        cells = [indicator_label(name), value_text(name, row["reference"]), value_text(name, row["scenario"]),
+                 value_text(name, row["difference"], True), spread]  # fmt: skip
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def table_csv(table, place: str) -> str:
+    """Every year's table as CSV: labels and headers in the session's language, plain decimals.
+
+    In Russian the separator is ``;`` and the decimal mark a comma (what a
+    Russian spreadsheet expects); in English ``,`` and a point.
+    """
+    out = table.assign(country=place, indicator=[indicator_label(n) for n in table["indicator"]])
+    out = out[["country", "year", "indicator", "reference", "scenario", "difference", "low", "high"]]
+    out = out.rename(columns={c: t(f"col_{c}") for c in out.columns})
     buffer = io.StringIO()
-    table.to_csv(buffer, index=False, float_format="%.6g")
+    russian = lang.value == "ru"
+    out.to_csv(buffer, index=False, float_format="%.2f", sep=";" if russian else ",",
+               decimal="," if russian else ".")  # fmt: skip
     return buffer.getvalue()
 
 
 def lab(key: str, value) -> str:
     """A slider label that shows its value (Vuetify shows it only while dragging)."""
-    return f"{t(key)}: {value:g}"
+    text = str(value) if isinstance(value, int) else number(value, 2, trim=True)  # years without separators
+    return f"{t(key)}: {text}"
 
 
 def first_full_year(scenario, reference) -> int | None:
@@ -183,7 +267,11 @@ def Results(frame, year: int, set_year, first: int, last: int):
     """Chart, headline table in words and downloads of one ensemble."""
     origin = solara.use_reactive("all")
     series = solara.use_memo(lambda: ensemble.national(frame, origin.value), [id(frame), origin.value])
+    annual = view_state.value == "annual"
+    shown_series = solara.use_memo(lambda: ensemble.yearly(series) if annual else series,
+                                   [id(series), annual])  # fmt: skip
     labels = {name: indicator_label(name) for name in ensemble.INDICATORS}
+    grades = {name: REGISTRY[name].grade_words(lang.value) for name in ensemble.INDICATORS}
     place = t("all_countries") if origin.value == "all" else t(f"country_{origin.value}")
     sigma = ensemble.structural_error(str(POSTERIOR))
     weight = frame[frame["run"] == "reference"].groupby("origin")["remittances_usd"].sum()
@@ -191,22 +279,26 @@ def Results(frame, year: int, set_year, first: int, last: int):
         structural = sum(sigma.get(o, 0.0) * w for o, w in weight.items()) / max(weight.sum(), 1.0)
     else:
         structural = sigma.get(origin.value, 0.0)
-    png = solara.use_memo(
-        lambda: ensemble.chart_png(series, labels, (t("reference"), t("scenario")), title=place, year=year,
-                                   history_end=history_end(), after_label=t("after_history"),
-                                   structural=structural),
-        [id(series), year, t("reference"), structural],
-    )  # fmt: skip
-    solara.ToggleButtonsSingle(value=origin, values=["all", *COUNTRIES])
+
+    def chart(dpi: int = 90) -> bytes:
+        return ensemble.chart_png(shown_series, labels, (t("reference"), t("scenario")), title=place,
+                                  year=year, history_end=history_end(), after_label=t("after_history"),
+                                  structural=structural, grades=grades, dpi=dpi,
+                                  decimal_comma=lang.value == "ru")  # fmt: skip
+
+    png = solara.use_memo(chart, [id(shown_series), year, lang.value, structural])
+    views = {t("view_annual"): "annual", t("view_monthly"): "monthly"}
+    with solara.Row():
+        solara.ToggleButtonsSingle(value=origin, values=["all", *COUNTRIES])
+        current = next(k for k, v in views.items() if v == view_state.value)
+        solara.ToggleButtonsSingle(value=current, values=list(views),
+                                   on_value=lambda k: view_state.set(views[k]))  # fmt: skip
     solara.Image(png, width="100%")
-    solara.Text(t("band_note", members=len(SEEDS)), style={"font-size": "0.85rem", "color": "#555"})
+    note = {"font-size": "0.85rem", "color": "#555", "display": "block"}
+    solara.Text(t("band_note", members=len(SEEDS)), style=note)
+    solara.Text(t("year_note", year=year), style=note)
     solara.SliderInt(lab("table_year", year), value=year, min=first, max=last, on_value=set_year)
     table = ensemble.headline(series, year)
-    shown = table.assign(
-        indicator=[indicator_label(n) for n in table["indicator"]],
-        words=[describe(row, year) for _, row in table.iterrows()],
-    )[["indicator", "reference", "scenario", "difference", "words"]]
-    shown = shown.rename(columns={c: t(f"col_{c}") for c in shown.columns})
     solara.Text(
         f"{t('headline_title', year=year)} ({place})",
         classes=["headline-title"],
@@ -214,25 +306,25 @@ def Results(frame, year: int, set_year, first: int, last: int):
     )
     for _, row in table.iterrows():
         solara.Text(describe(row, year), classes=["headline-line"])
-    solara.DataFrame(shown.round(2), items_per_page=10)
+    with solara.Div(classes=["headline-table"], style={"overflow-x": "auto"}):
+        solara.Markdown(table_markdown(table))
+    solara.Text(t("range_note", members=len(SEEDS)), style=note)
     with solara.Row():
-        solara.FileDownload(table_csv(table.assign(country=origin.value, year=year)),
-                            filename=f"whatif_{origin.value}_{year}.csv", label=t("download_csv"),
+        solara.FileDownload(lambda: table_csv(ensemble.headline_years(series), place),
+                            filename=f"whatif_{origin.value}.csv", label=t("download_csv"),
                             mime_type="text/csv")  # fmt: skip
-        solara.FileDownload(png, filename="whatif.png", label=t("download_png"), mime_type="image/png")
+        solara.FileDownload(lambda: chart(dpi=160), filename="whatif.png", label=t("download_png"),
+                            mime_type="image/png")  # fmt: skip
 
 
 @solara.component
 def Page():
     """What-if: scenario against the baseline, three seeds with common random numbers."""
     files = solara.use_memo(scenario_files, [])
-    chosen = solara.use_reactive(REFERENCE)
-    levers = solara.use_reactive(Levers())
-    year = solara.use_reactive(None)
-    last_year = solara.use_reactive(None)
-    result = solara.use_reactive(None)  # (series, first_year, last_year)
-    error = solara.use_reactive(None)
-
+    levers, year, last_year = levers_state, year_state, last_year_state
+    result, error = result_state, error_state
+    if chosen.value not in files:  # a file removed since this session chose it
+        chosen.set(REFERENCE)
     reference_full = solara.use_memo(lambda: load(REFERENCE), [])
     loaded, load_error = solara.use_memo(lambda: load_or_error(chosen.value), [chosen.value])
     if loaded is None:  # a broken scenario file: say so, fall back to the baseline
@@ -242,6 +334,7 @@ def Page():
     stop = max(loaded.start, min(horizon_last * 12 + 11, loaded.end, reference_full.end))
     base = loaded.with_end(stop)
     outcome = apply_levers(base, levers.value)
+    inputs = (chosen.value, levers.value, horizon_last)
 
     def run():
         error.set(None)
@@ -253,12 +346,12 @@ def Page():
                                           member_params=members())  # fmt: skip
             common = set.intersection(*(set(part["date"].dt.year) for _, part in frame.groupby("run")))
             first, last = min(common), max(common)  # years both runs cover
-            chosen = first_full_year(scenario, reference)
-            if chosen is not None and first <= chosen <= last:
-                year.set(chosen)  # the first full year the scenario's change acts in
+            first_change = first_full_year(scenario, reference)
+            if first_change is not None and first <= first_change <= last:
+                year.set(first_change)  # the first full year the scenario's change acts in
             elif year.value is None or not first <= year.value <= last:
                 year.set(min(last, max(first, 2025)))
-            result.set((frame, first, last))
+            result.set(RunResult(frame, first, last, inputs))
         except Exception as exc:  # shown on the page, never a crash
             error.set(f"{type(exc).__name__}: {exc}")
 
@@ -267,9 +360,14 @@ def Page():
     solara.Title(t("whatif_title"))
     LanguageSwitch()
     solara.Markdown(f"## {t('whatif_title')}\n{t('whatif_intro')}")
+    titles = {title_of(name): name for name in files}
     with solara.Columns([1, 2]):
         with solara.Column():
-            solara.Select(t("scenario_file"), values=files, value=chosen)
+            solara.Select(t("scenario_file"), values=list(titles), value=title_of(chosen.value),
+                          on_value=lambda title: chosen.set(titles[title]))  # fmt: skip
+            question = question_of(chosen.value)
+            if question:
+                solara.Text(question, classes=["scenario-question"], style={"font-style": "italic"})
             if load_error:
                 solara.Error(t("invalid", message=load_error), dense=True)
             solara.SliderInt(lab("last_year", horizon_last), value=horizon_last, min=loaded.start // 12 + 1,
@@ -282,7 +380,7 @@ def Page():
                               disabled=not outcome.ok or task.pending)  # fmt: skip
                 if not outcome.ok:
                     solara.Text(t("fix_first"))
-            solara.Text(t("run_help", households=f"{HOUSEHOLDS:,}".replace(",", " "), seeds=len(SEEDS)))
+            solara.Text(t("run_help", households=number(HOUSEHOLDS), seeds=len(SEEDS)))
             # fixed positions: the results below keep their widgets (and state) when a run ends
             solara.ProgressLinear((task.progress or True) if task.pending else False)
             solara.Text(t("running") if task.pending else "")
@@ -292,5 +390,18 @@ def Page():
                 elif result.value is None and not task.pending:
                     solara.Info(t("press_run"))
             if result.value is not None:
-                frame, first, last = result.value
-                Results(frame, year.value, year.set, first, last).key("results")
+                done = result.value
+                levered = done.inputs[1] != Levers()
+                if done.inputs[0] == REFERENCE and levered:
+                    ran_with = t("results_for_levers")
+                else:
+                    ran_with = t("results_for", title=title_of(done.inputs[0]))
+                    ran_with += t("with_levers") if levered else ""
+                stale = done.inputs != inputs
+                solara.Text(ran_with, classes=["results-for"],
+                            style={"font-weight": "500", "display": "block"})  # fmt: skip
+                if stale:
+                    solara.Warning(t("stale_results"), classes=["stale-note"])
+                with solara.Column(classes=["stale-results" if stale else "fresh-results"],
+                                   style={"opacity": "0.45" if stale else "1"}):  # fmt: skip
+                    Results(done.frame, year.value, year.set, done.first, done.last).key("results")

@@ -31,6 +31,13 @@ PCT_GDP, SHARE = "% of GDP", "share"
 UNITS = (PERSONS, HOUSEHOLDS, USD_MONTH, USD_PERSON, PCT_GDP, SHARE)
 # How a rate combines over origins; counts (persons, households, USD) are summed.
 ACROSS = ("sum", "households", "gdp")
+# How far observed data constrain an indicator (docs/model.md, "Grading"): words in English and Russian
+GRADES = {
+    "target": ("fitted to data", "подогнан к данным"),
+    "partly observed": ("a few observed points", "есть отдельные наблюдения"),
+    "assumption": ("assumption-driven", "на допущениях, без данных"),
+    "input": ("an input", "входные данные"),
+}
 
 
 @dataclass(frozen=True)
@@ -92,6 +99,9 @@ class Indicator:
         ``"gdp"``: the sum of ``gdp_share_of`` over the sum of the origins' GDP.
     phrase : Phrase, optional
         Words for sentences; default :meth:`words`.
+    grade : str
+        One of :data:`GRADES`: how far observed data constrain the indicator
+        (``docs/model.md``, "Grading"; a test checks the two agree).
     """
 
     name: str
@@ -108,11 +118,14 @@ class Indicator:
     household_level: bool = False
     across: str = "sum"
     phrase: Phrase | None = None
+    grade: str = "assumption"
 
     def __post_init__(self) -> None:
         where = f"indicator {self.name!r}"
         if self.kind not in KINDS or self.unit not in UNITS or self.across not in ACROSS:
             raise ValueError(f"{where}: kind in {KINDS}, unit in {UNITS}, across in {ACROSS}")
+        if self.grade not in GRADES:
+            raise ValueError(f"{where}: grade {self.grade!r}; allowed: {', '.join(GRADES)}")
         if not (self.label_en and self.label_ru and self.source):
             raise ValueError(f"{where}: needs label_en, label_ru and source")
         derived = self.gdp_share_of is not None
@@ -145,6 +158,10 @@ class Indicator:
         """The label in ``lang`` (``"en"`` or ``"ru"``)."""
         return self.label_ru if lang == "ru" else self.label_en
 
+    def grade_words(self, lang: str = "en") -> str:
+        """The grade in words, for chart titles (``"fitted to data"``, ``"assumption-driven"``, ...)."""
+        return GRADES[self.grade][1 if lang == "ru" else 0]
+
     def words(self) -> Phrase:
         """Words for sentences: :attr:`phrase`, or the labels in a neutral frame."""
         if self.phrase is not None:
@@ -157,22 +174,25 @@ _NUMBER = ("выросло", "снизилось")  # verbs agreeing with "чи�
 _ENTRIES = (
     Indicator("migrants_ru", "stock", PERSONS, "migrants in Russia", "мигранты в России",
               "MIG_RU: members located in Russia", counter=k.MIG_RU,
-              phrase=Phrase("migrants in Russia", "число мигрантов из {of} в России", *_NUMBER)),
+              phrase=Phrase("migrants in Russia", "число мигрантов из {of} в России", *_NUMBER),
+              grade="target"),
     Indicator("migrants_kz", "stock", PERSONS, "migrants in Kazakhstan", "мигранты в Казахстане",
               "MIG_KZ: members located in Kazakhstan", counter=k.MIG_KZ,
               phrase=Phrase("migrants in Kazakhstan", "число мигрантов из {of} в Казахстане", *_NUMBER)),
     Indicator("departures_ru", "flow", PERSONS, "departures to Russia", "выезды в Россию",
-              "DEP_RU: moves home -> Russia", counter=k.DEP_RU),
+              "DEP_RU: moves home -> Russia", counter=k.DEP_RU, grade="partly observed"),
     Indicator("departures_kz", "flow", PERSONS, "departures to Kazakhstan", "выезды в Казахстан",
-              "DEP_KZ: moves home -> Kazakhstan", counter=k.DEP_KZ),
+              "DEP_KZ: moves home -> Kazakhstan", counter=k.DEP_KZ, grade="partly observed"),
     Indicator("returns", "flow", PERSONS, "returns", "возвращения",
-              "RETURNS: moves home from abroad (returns, switches, removals)", counter=k.RETURNS),
+              "RETURNS: moves home from abroad (returns, switches, removals)", counter=k.RETURNS,
+              grade="partly observed"),
     Indicator("irregular_ru", "stock", PERSONS, "irregular migrants in Russia",
               "работают в России без документов",
               "IRREG_RU: members in Russia working irregularly", counter=k.IRREG_RU),
     Indicator("banned", "stock", PERSONS, "banned migrants", "люди с запретом въезда в Россию",
               "BANNED: members with a standing Russian re-entry ban", counter=k.BANNED,
-              phrase=Phrase("people with a re-entry ban", "число граждан {of} с запретом въезда", *_NUMBER)),
+              phrase=Phrase("people with a re-entry ban", "число граждан {of} с запретом въезда", *_NUMBER),
+              grade="partly observed"),
     Indicator("banned_unaware", "stock", PERSONS, "banned migrants unaware of their ban",
               "мигранты с запретом въезда, не знающие о нём",
               "BANNED_UNAWARE: members with a ban their household does not know of",
@@ -181,7 +201,7 @@ _ENTRIES = (
               "DENIED: members turned back at the Russian border", counter=k.DENIED),
     Indicator("removals", "flow", PERSONS, "removals", "выдворения",
               "REMOVED: detections in Russia (each with a ban) and removals from Kazakhstan",
-              counter=k.REMOVED),
+              counter=k.REMOVED, grade="partly observed"),
     Indicator("vulnerable_returnees", "stock", PERSONS, "vulnerable returnees",
               "уязвимые вернувшиеся мигранты",
               "VULNERABLE: returnees at home, banned, jobless, with few contacts abroad",
@@ -190,12 +210,13 @@ _ENTRIES = (
               "полученные денежные переводы, долл. США",
               "REMIT_CENTS / 100 x weight x the share the official series records",
               counter=k.REMIT_CENTS, cents=True, recorded=True,
-              phrase=Phrase("remittances", "денежные переводы в {to}", "выросли", "снизились")),
+              phrase=Phrase("remittances", "денежные переводы в {to}", "выросли", "снизились"),
+              grade="target"),
     Indicator("remittances_gdp_pct", "rate", PCT_GDP, "remittances, % of GDP", "денежные переводы, % ВВП",
               "100 x 12 x remittances_usd / GDP of the month's year",
               gdp_share_of="remittances_usd", across="gdp",
               phrase=Phrase("remittances as a share of GDP", "доля переводов в ВВП {of}",
-                            "выросла", "снизилась")),
+                            "выросла", "снизилась"), grade="target"),
     Indicator("income_per_capita_usd", "rate", USD_PERSON, "income per person, USD a month",
               "доход на человека, долл. США в месяц",
               "INCOME_CENTS / 100 / PERSONS (household level)",
@@ -206,9 +227,11 @@ _ENTRIES = (
     Indicator("receiving_share", "rate", SHARE, "share of households receiving remittances",
               "доля домохозяйств, получающих переводы",
               "RECEIVING / HOUSEHOLDS (household level)",
-              counter=k.RECEIVING, per=k.HOUSEHOLDS, household_level=True, across="households"),
+              counter=k.RECEIVING, per=k.HOUSEHOLDS, household_level=True, across="households",
+              grade="partly observed"),
     Indicator("households", "stock", HOUSEHOLDS, "households", "домохозяйства",
-              "HOUSEHOLDS x weight (household level)", counter=k.HOUSEHOLDS, household_level=True),
+              "HOUSEHOLDS x weight (household level)", counter=k.HOUSEHOLDS, household_level=True,
+              grade="input"),
 )
 # fmt: on
 # Every results column, in the order of the results table (read-only)

@@ -26,8 +26,9 @@ DRIVER_PATHS = ("low", "central", "high")
 
 # event type -> {key: kind}; kinds: month, month?, origin, dest, share, bool, factor
 EVENT_KEYS: dict[str, dict[str, str]] = {name: spec.keys for name, spec in EVENT_TYPES.items()}
-SCENARIO_KEYS = {"name", "title", "description", "question", "extends", "start", "end",
-                 "spinup_months", "posterior", "driver_path"}  # fmt: skip
+# title_ru / question_ru: the Russian wording the dashboard shows (each file's own, not inherited)
+SCENARIO_KEYS = {"name", "title", "description", "question", "title_ru", "question_ru", "extends", "start",
+                 "end", "spinup_months", "posterior", "driver_path"}  # fmt: skip
 MAX_EXTENDS = 32  # levels of `extends`
 TOP_KEYS = {"scenario", "behaviour", "measurement", "policy", "drivers", "events"}
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 import tarfile
@@ -42,6 +43,15 @@ def english():
 
 def texts(rc, class_: str) -> list[str]:
     return [w.children[0] for w in rc.find(v.Html, class_=class_).widgets]
+
+
+def with_class(root, name: str) -> list:
+    """Every widget under ``root`` whose CSS classes include ``name`` (find() matches whole values)."""
+    found = [root] if name in (getattr(root, "class_", "") or "").split() else []
+    for child in getattr(root, "children", None) or []:
+        if hasattr(child, "children"):
+            found += with_class(child, name)
+    return found
 
 
 def find_slider(rc, start: str):
@@ -153,12 +163,50 @@ def test_whatif_run_produces_table_and_downloads(kernel_context, english, monkey
     assert any(" more " in line or " fewer " in line for line in lines)
     labels = [str(w.children[-1]) for w in rc.find(v.Btn).widgets if w.children]
     assert "Table (CSV)" in labels and "Chart (PNG)" in labels
-    country = rc.find(v.BtnToggle).widgets[-1]  # all three / TJ / KG / UZ, after the language switch
+    toggles = rc.find(v.BtnToggle).widgets
+    country = next(w for w in toggles if w.children[0].children == ["all"])  # all three / TJ / KG / UZ
     country.v_model = 1
     title = "In 2011, the scenario against the baseline (Tajikistan)"
     rc.find(v.Html, class_="headline-title", children=[title]).wait_for(timeout=10)
     assert texts(rc, "headline-line") != lines
+    expected = "Results for: the baseline with the levers set at the time, against the baseline"
+    assert texts(rc, "results-for") == [expected]
+    assert not rc.find(v.Alert, class_="stale-note").widgets
+    find_slider(rc, "Last year").v_model = 2012  # an input changes: the results are marked as stale
+    rc.find(v.Alert, class_="stale-note").wait_for(timeout=10)
+    (greyed,) = with_class(box, "stale-results")
+    assert "opacity:0.45" in greyed.style_
+    find_slider(rc, "Last year").v_model = 2011  # back to what they ran with
+    rc.find(v.Alert, class_="stale-note").wait_for("detached", timeout=10)
     rc.close()
+
+
+def test_whatif_csv_holds_every_year_in_the_sessions_language(english):
+    from dashboards import ensemble, whatif
+    from dashboards.i18n import lang
+
+    dates = pd.date_range("2010-01-01", periods=24, freq="MS")
+    rows = []
+    for run, bump in (("reference", 0.0), ("scenario", 1000.0)):
+        for seed in (1, 2):
+            values = {name: 100.0 + bump + seed for name in ensemble.INDICATORS}
+            rows.append(pd.DataFrame({"run": run, "seed": seed, "date": dates, **values}))
+    series = pd.concat(rows, ignore_index=True)
+    table = ensemble.headline_years(series)
+    assert sorted(set(table["year"])) == [2010, 2011]
+    english_csv = whatif.table_csv(table, "Tajikistan").splitlines()
+    assert next(csv.reader(english_csv[:1])) == ["Country", "Year", "Indicator", "Baseline", "Scenario",
+                                                 "Difference", "Difference, lowest member",
+                                                 "Difference, highest member"]  # fmt: skip
+    assert english_csv[1].startswith("Tajikistan,2010,Migrants in Russia,101.50,1101.50,1000.00")
+    assert "e+" not in "\n".join(english_csv)  # no scientific notation
+    lang.set("ru")
+    russian = whatif.table_csv(table, "Таджикистан").splitlines()
+    assert russian[0].startswith("Страна;Год;Показатель;Базовый;Сценарий;Разница")
+    assert russian[1].startswith("Таджикистан;2010;Мигранты в России;101,50;1101,50;1000,00")
+
+    annual = ensemble.yearly(series)  # the chart's yearly view: stocks averaged over full years
+    assert len(annual) == 2 * 2 * 2 and annual["migrants_ru"].tolist()[0] == 101.0
 
 
 def test_workshop_steps_resets_and_keeps_the_last_run(kernel_context, english):

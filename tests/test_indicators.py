@@ -196,3 +196,19 @@ def test_a_rate_without_its_weight_is_left_out_not_guessed():
     frame = _two_origins().drop(columns=["households", "remittances_usd"])
     out = combine_origins(frame, ["date"])
     assert list(out.columns) == ["date", "migrants_ru"]
+
+
+def test_grades_match_the_grading_table_of_the_model_doc():
+    """docs/model.md, "Grading": each row's columns carry the grade the registry declares."""
+    text = (ROOT / "docs" / "model.md").read_text()
+    table = text.split("### Grading", 1)[1].split("\n### ", 1)[0]
+    words = {"target": "**target**", "partly observed": "partly observed", "assumption": "assumption-driven",
+             "input": "input"}  # fmt: skip
+    seen = set()
+    for row in table.splitlines():
+        cells = [c.strip() for c in row.strip().strip("|").split("|")]
+        names = re.findall(r"`(\w+)`", cells[0]) if len(cells) > 1 else []
+        for name in (n for n in names if n in REGISTRY):
+            assert cells[1].startswith(words[REGISTRY[name].grade]), (name, cells[1])
+            seen.add(name)
+    assert seen == set(REGISTRY)

@@ -79,7 +79,31 @@ def test_whatif_runs_and_compares(page, dashboard, artifacts):
     expect(page.get_by_role("button", name="Table (CSV)")).to_be_visible()
     expect(page.get_by_role("button", name="Run")).to_be_enabled(timeout=RUN_S)
     expect(page.locator(".v-progress-linear:not(.v-progress-linear--absolute)")).to_be_hidden()
+    expect(page.locator(".stale-note")).to_have_count(0)
     shoot(page, artifacts, "whatif")
+
+    # the results survive a visit to another page, and are greyed out once an input changes
+    page.get_by_role("button", name="Workshop").click()
+    page.get_by_role("button", name="Step").wait_for(timeout=WIDGETS_S)
+    page.get_by_role("button", name="What-if").click()
+    page.locator(".headline-line").first.wait_for(timeout=WIDGETS_S)
+    assert headlines(page) != first
+    expect(page.get_by_label("Month (YYYY-MM)").first).to_have_value("2010-06")
+    start = page.locator(".v-card", has_text="Information campaign").get_by_label("From (YYYY-MM)")
+    start.fill("2010-03")
+    start.press("Enter")
+    expect(page.locator(".stale-note")).to_be_visible()
+
+    page.get_by_role("button", name="Русский").click()  # every word of the page in Russian
+    expect(page.get_by_text("Результаты: базовый вариант с мерами")).to_be_visible()
+    expect(page.locator(".headline-table th").first).to_have_text("Показатель")
+    for english in ("Rows per page", "Indicator", "Baseline", "Yearly", "Run"):
+        expect(page.get_by_text(english, exact=True)).to_have_count(0)
+    page.locator(".v-select", has_text="Сценарий").click()
+    expect(page.get_by_role("option", name="Узбекистан вступает в ЕАЭС в 2027 году")).to_be_visible()
+    page.keyboard.press("Escape")
+    shoot(page, artifacts, "whatif_ru")
+    page.get_by_role("button", name="English").click()
 
 
 def test_two_sessions_run_at_the_same_time(browser, dashboard):
