@@ -36,6 +36,11 @@ def members() -> tuple[tuple, ...]:
     return ensemble.posterior_members(str(POSTERIOR), len(SEEDS))
 
 
+def warm_up() -> None:
+    """Run the baseline's members at start-up (``dashboards.app``): the first Run only runs the scenario."""
+    ensemble.warm_reference(load(REFERENCE), HOUSEHOLDS, SEEDS, members())
+
+
 def history_end():
     """The first day of the last month of observed drivers (later months are given the driver path)."""
     import pandas as pd
