@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import re
 import tarfile
@@ -483,3 +484,19 @@ def test_the_table_year_is_the_first_full_year_of_the_change(baseline_path):
     assert first_full_year(sim.load_scenario(SCENARIO_DIR / "eaeu_uzbekistan.toml"), base) == 2027  # 2027-01
     assert first_full_year(sim.load_scenario(SCENARIO_DIR / "border_closure.toml"), base) == 2026  # 2025-03
     assert Levers().amnesty_date == NEXT_YEAR and int(NEXT_YEAR[:4]) > 2025  # levers default to the future
+
+
+def test_warming_the_reference_leaves_only_the_scenario_to_run(baseline_path):
+    import sim
+    from dashboards import ensemble
+
+    base = sim.load_scenario(baseline_path)
+    reference = base.with_end(base.start + 3)
+    scenario = dataclasses.replace(reference, name="other", title="other")
+    ensemble.run_one.cache_clear()
+    ensemble.warm_reference(reference, 200, (1, 2))
+    before = ensemble.run_one.cache_info()
+    ensemble.run_ensemble(scenario, reference, 200, (1, 2))
+    after = ensemble.run_one.cache_info()
+    # the two reference members come from the cache, the two scenario members are run
+    assert (after.hits - before.hits, after.misses - before.misses) == (2, 2)
