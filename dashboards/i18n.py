@@ -214,8 +214,8 @@ TEXT: dict[str, dict[str, str]] = {
     "household_title": {"en": "One household up close", "ru": "Одно домохозяйство вблизи"},
     "household_pick": {"en": "Household", "ru": "Домохозяйство"},
     "household_summary": {
-        "en": "Household {id} from {origin}: {size} people, {members} of working age. {contacts} contacts: "
-              "{c_ru} have someone in Russia, {c_kz} in Kazakhstan. {aware}",
+        "en": "Household {id} from {origin}: {size} people, {members} of working age. Contacts: {contacts}; "
+              "with someone in Russia: {c_ru}, in Kazakhstan: {c_kz}. {aware}",
         "ru": "Домохозяйство {id} ({origin}): {size} чел., трудоспособных {members}. Связей {contacts}: "
               "у {c_ru} кто-то в России, у {c_kz} — в Казахстане. {aware}"},
     "aware_yes": {"en": "They know legal work in Kazakhstan is possible.",
