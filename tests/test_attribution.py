@@ -131,8 +131,8 @@ def test_contributions_and_drift_add_up_to_the_change(small):
 
 
 def test_dask_workers_give_the_same_table(tmp_path):
-    """Coalition runs on a two-worker Dask cluster: the same numbers as in one process, and a rerun
-    on Dask resumes from the files (runs nothing)."""
+    """Coalition and ban-law runs on a two-worker Dask cluster: the same numbers as in one process, and
+    a rerun on Dask resumes from the files (runs nothing)."""
     kw = {"factors": ["rouble", "reentry_bans"], "seeds": 2, "households": 400,
           "indicators": ["remittances_usd", "migrants_ru"]}  # fmt: skip
     local = attribute(BASELINE, "2013", "2014", out=tmp_path / "local", **kw)
@@ -140,6 +140,7 @@ def test_dask_workers_give_the_same_table(tmp_path):
     dask = attribute(BASELINE, "2013", "2014", out=tmp_path / "dask", workers=2,
                      progress=lambda done, total: seen.append((done, total)), **kw)  # fmt: skip
     pd.testing.assert_frame_equal(local.table, dask.table)
+    pd.testing.assert_frame_equal(local.ban_law, dask.ban_law)  # the law's 20 runs went to Dask too
     assert seen[-1] == (8, 8) and [d for d, _ in seen] == sorted(d for d, _ in seen)
     files = {p.name: p.stat().st_mtime_ns for p in (tmp_path / "dask" / "runs").iterdir()}
     attribute(BASELINE, "2013", "2014", out=tmp_path / "dask", workers=2, **kw)

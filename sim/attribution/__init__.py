@@ -188,5 +188,5 @@ def _attribute(
     tables = core.run_all(request, folder, progress, workers, scheduler)
     result = Attribution(core.decompose(request, tables), core.levels(request, tables), request)
     if "reentry_bans" in request.factors and banlaw.applies(request):
-        result.ban_law = banlaw.total_effect(request, folder)
+        result.ban_law = banlaw.total_effect(request, folder, workers=workers, scheduler=scheduler)
     return result

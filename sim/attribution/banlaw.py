@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.attribution.core import Request, simulate, stored
+from sim.attribution.core import Request, run_jobs, simulate
 from sim.params import PLAUSIBLE
 
 UNCALIBRATED = ("p_irregular_ru", "p_ban_known")
@@ -40,29 +40,34 @@ def applies(request: Request) -> bool:
     )
 
 
-def total_effect(request: Request, out: Path, progress=None) -> pd.DataFrame:
-    """Effect of the law in the window's second period, per indicator, origin and setting (resumable)."""
+def total_effect(request: Request, out: Path, progress=None, workers: int = 0,
+                 scheduler: str | None = None) -> pd.DataFrame:  # fmt: skip
+    """Effect of the law in the window's second period, per indicator, origin and setting (resumable).
+
+    The runs go through :func:`sim.attribution.core.run_jobs`: on Dask with
+    ``workers`` > 1 or a ``scheduler``, like the coalition runs.
+    """
     runs = out / "runs"
     runs.mkdir(exist_ok=True)
     without = replace(
         request.scenario, events=tuple(e for e in request.scenario.events if e.type != "ban_law")
     )
-    rows = []
     tasks = [(label, overrides, m) for label, overrides in settings() for m in range(len(request.members))]
-    for done, (label, overrides, member) in enumerate(tasks):
-        tables = {}
+    jobs = []
+    for label, overrides, member in tasks:
         for with_law, scenario in ((True, request.scenario), (False, without)):
             path = runs / f"law-{label}-m{member:03d}-{'with' if with_law else 'without'}.parquet"
-            table = stored(path, lambda s=scenario, o=overrides, m=member: simulate(request, m, s, (), o))
-            tables[with_law] = table[(table["period"] == "t1") & (table["group"] == "all")].set_index(
-                "origin"
-            )
+            jobs.append((path, simulate, (request, member, scenario, (), overrides)))
+    tables = run_jobs(jobs, workers, scheduler, progress)
+    rows = []
+    for k, (label, _overrides, member) in enumerate(tasks):
+        pair = {}
+        for with_law, table in ((True, tables[2 * k]), (False, tables[2 * k + 1])):
+            pair[with_law] = table[(table["period"] == "t1") & (table["group"] == "all")].set_index("origin")
         for indicator in request.indicators:
-            for origin, value in tables[True][indicator].items():
-                effect = value - tables[False].loc[origin, indicator]
+            for origin, value in pair[True][indicator].items():
+                effect = value - pair[False].loc[origin, indicator]
                 rows.append((indicator, origin, label, member, effect, value))
-        if progress is not None:
-            progress(done + 1, len(tasks))
     frame = pd.DataFrame(rows, columns=["indicator", "origin", "setting", "member", "effect", "level"])
     grouped = frame.groupby(["indicator", "origin", "setting"], sort=False)
     table = grouped.agg(effect=("effect", "mean"), level=("level", "mean"))

@@ -236,49 +236,62 @@ def run_all(
 ) -> dict:
     """Run (or reuse, when resuming) every member and coalition; their period tables by key.
 
-    With ``workers`` > 1 or a ``scheduler``, the runs not yet on disk go to
-    Dask (:func:`sim.batch.cluster.dask_client`), each task writing its own
-    file; the tables are then read back in order, so the result is the same
-    whoever ran them.
+    The runs go through :func:`run_jobs` (on Dask with ``workers`` > 1 or a
+    ``scheduler``).
     """
     runs = out / "runs"
     runs.mkdir(exist_ok=True)
     coalitions, _ = request.plan()
     tasks = [(m, c) for m in range(len(request.members)) for c in coalitions]
-    paths = {task: runs / run_key(*task) for task in tasks}
-    pending = [task for task in tasks if not paths[task].is_file()]
+    jobs = [(runs / run_key(m, c), run_coalition, (request, m, c)) for m, c in tasks]
+    return dict(zip(tasks, run_jobs(jobs, workers, scheduler, progress), strict=True))
+
+
+Job = tuple[Path, Callable[..., pd.DataFrame], tuple]  # (file, function, its arguments)
+
+
+def run_jobs(jobs: Sequence[Job], workers: int = 0, scheduler: str | None = None,
+             progress: Callable[[int, int], None] | None = None) -> list[pd.DataFrame]:  # fmt: skip
+    """Each job's table: read from its file if a finished run left it there, else made and written.
+
+    With ``workers`` > 1 or a ``scheduler``, the jobs whose file is missing go
+    to Dask (:func:`sim.batch.cluster.dask_client`), each task writing its own
+    file; the tables are then read back in order, so the result is the same
+    whoever ran them, and a rerun resumes from the files.
+    """
+    pending = [job for job in jobs if not job[0].is_file()]
     on_dask = bool(pending) and (workers > 1 or bool(scheduler))
     if on_dask:
-        before = len(tasks) - len(pending)
+        before = len(jobs) - len(pending)
 
         def ran(n: int) -> None:
             if progress is not None:
-                progress(before + n, len(tasks))
+                progress(before + n, len(jobs))
 
-        _run_on_dask(request, [(task, paths[task]) for task in pending], workers, scheduler, ran)
-    tables = {}
-    for done, (member, coalition) in enumerate(tasks):
-        path = paths[member, coalition]
-        tables[member, coalition] = stored(path, lambda m=member, c=coalition: run_coalition(request, m, c))
+        _run_on_dask(pending, workers, scheduler, ran)
+    tables = []
+    for done, job in enumerate(jobs):
+        tables.append(_store(*job))
         if progress is not None and not on_dask:  # Dask reported its runs as they finished
-            progress(done + 1, len(tasks))
+            progress(done + 1, len(jobs))
     return tables
 
 
-def _store_coalition(request: Request, member: int, coalition: frozenset, path: Path) -> None:
-    """One Dask task: run a member's coalition and write its table (nothing if a file is there)."""
-    stored(path, lambda: run_coalition(request, member, coalition))
+def _store(path: Path, make: Callable[..., pd.DataFrame], args: tuple) -> pd.DataFrame:
+    """One job: the table in ``path``, or ``make(*args)`` written there (also the Dask task)."""
+    return stored(path, lambda: make(*args))
 
 
-def _run_on_dask(request: Request, jobs: list, workers: int, scheduler: str | None,
+def _run_on_dask(jobs: Sequence[Job], workers: int, scheduler: str | None,
                  done: Callable[[int], None]) -> None:  # fmt: skip
-    """Run ``jobs`` (``((member, coalition), path)``) on Dask; ``done(n)`` after each finished one."""
+    """Run ``jobs`` on Dask, each writing its file; ``done(n)`` after each finished one."""
     from dask.distributed import as_completed
 
     from sim.batch.cluster import dask_client
 
     with dask_client(workers, scheduler) as client:
-        futures = [client.submit(_store_coalition, request, m, c, path, pure=False) for (m, c), path in jobs]
+        # the task returns nothing: the table stays on disk, not shipped back from the worker
+        futures = [client.submit(_write_only, *job, pure=False) for job in jobs]
         try:
             for n, future in enumerate(as_completed(futures), start=1):
                 future.result()  # a failed run raises here, with its own error
@@ -286,6 +299,10 @@ def _run_on_dask(request: Request, jobs: list, workers: int, scheduler: str | No
         finally:
             for future in futures:
                 future.cancel()
+
+
+def _write_only(path: Path, make: Callable[..., pd.DataFrame], args: tuple) -> None:
+    _store(path, make, args)
 
 
 def _change(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
