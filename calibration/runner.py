@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.scenario import scenario_dir
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ class RunSetup:
     """
 
     scenario: str = str(BASELINE)
-    households: int = 20_000
+    households: int = MEMBER_HOUSEHOLDS
     until: str = "2021-12"
     spinup_months: int | None = None
     threads: int = 1

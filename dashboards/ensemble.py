@@ -17,6 +17,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.indicators import REGISTRY, combine_origins
 from sim.scenario import Scenario
 
@@ -79,7 +80,7 @@ def structural_error(path: str) -> dict[str, float]:
 def run_ensemble(
     scenario: Scenario,
     reference: Scenario,
-    households: int = 20_000,
+    households: int = MEMBER_HOUSEHOLDS,
     seeds: tuple[int, ...] = (1, 2, 3),
     progress: Callable[[float], None] | None = None,
     member_params: tuple[tuple, ...] | None = None,

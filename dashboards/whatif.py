@@ -19,13 +19,14 @@ import solara
 from dashboards import ensemble
 from dashboards.i18n import LanguageSwitch, indicator_label, lang, number, t
 from dashboards.levers import COUNTRIES, Levers, apply_levers
+from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.indicators import REGISTRY
 from sim.scenario import scenario_dir
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = scenario_dir()
 REFERENCE = "baseline.toml"
-HOUSEHOLDS = int(os.environ.get("MIGSIM_WHATIF_HOUSEHOLDS", "20000"))  # per run; 3 members x 2 runs
+HOUSEHOLDS = int(os.environ.get("MIGSIM_WHATIF_HOUSEHOLDS", MEMBER_HOUSEHOLDS))  # per run; 3 members x 2 runs
 SEEDS = (1, 2, 3)
 # The members' parameters: K = len(SEEDS) particles of the shipped 2010-2021 calibration
 POSTERIOR = PROJECT_ROOT / "calibration" / "runs" / "cal-2021" / "posterior.parquet"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from sim.defaults import RUN_HOUSEHOLDS
 from sim.model import MigrationModel
 from sim.results import Results
 from sim.scenario import Scenario
@@ -27,7 +28,7 @@ def set_threads(threads: int | None) -> None:
 
 def run(
     scenario: str | Path | Scenario,
-    households: int = 100_000,
+    households: int = RUN_HOUSEHOLDS,
     seed: int = 0,
     engine: str = "numba",
     until: str | None = None,

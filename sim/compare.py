@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.data import ORIGIN_NAMES, ORIGINS
+from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.ensemble import Ensemble, prepare, run_ensemble, summarise
 from sim.errors import InputError
 from sim.indicators import HOUSEHOLDS, PCT_GDP, PERSONS, REGISTRY, SHARE, USD_MONTH, USD_PERSON, annual
@@ -244,7 +245,7 @@ def compare(
     base: str | Path | Scenario,
     other: str | Path | Scenario,
     seeds: int = 10,
-    households: int = 20_000,
+    households: int = MEMBER_HOUSEHOLDS,
     seed: int = 0,
     until: str | None = None,
     engine: str = "numba",

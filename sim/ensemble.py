@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.errors import InputError
 from sim.scenario import Scenario
 
@@ -264,7 +265,7 @@ def run_ensemble(
     scenario: str | Path | Scenario,
     seeds: int = 10,
     seed: int = 0,
-    households: int = 20_000,
+    households: int = MEMBER_HOUSEHOLDS,
     until: str | None = None,
     engine: str = "numba",
     threads: int | None = None,

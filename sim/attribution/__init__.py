@@ -21,11 +21,12 @@ from pathlib import Path
 import pandas as pd
 
 from sim.attribution import banlaw, core, report
+from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.errors import InputError
 
 __all__ = ["Attribution", "attribute"]
 
-DEFAULT_HOUSEHOLDS = 20_000
+DEFAULT_HOUSEHOLDS = MEMBER_HOUSEHOLDS
 DEFAULT_SEEDS = 5
 
 

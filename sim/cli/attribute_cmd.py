@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from sim.cli.app import app
+from sim.defaults import MEMBER_HOUSEHOLDS
 
 INTERRUPTED = 130
 
@@ -36,7 +37,9 @@ def attribute(
     seeds: int = typer.Option(5, help="Members (seeds); bands are their 5-95% range."),
     seed: int = typer.Option(0, help="Root seed."),
     posterior: Path = typer.Option(None, help="posterior.parquet: members also differ in parameters."),
-    households: int = typer.Option(20_000, "--households", "-n", help="Simulated households per run."),
+    households: int = typer.Option(
+        MEMBER_HOUSEHOLDS, "--households", "-n", help="Simulated households per run."
+    ),
     workers: int = typer.Option(0, help="Dask LocalCluster workers for the runs (0 or 1: this process)."),
     scheduler: str = typer.Option(None, help="A running Dask scheduler (address or scheduler file)."),
     lang: str = typer.Option("en", help="Language of the lines printed: en or ru (both are written)."),

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from sim.cli.app import app
+from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.errors import InputError
 
 
@@ -47,7 +48,9 @@ def calibrate(
     population: int = typer.Option(30, help="Particles per ABC-SMC generation."),
     generations: int = typer.Option(5, help="Generations in total (a rerun continues up to this)."),
     budget: int = typer.Option(None, help="Stop after this many simulations in total."),
-    households: int = typer.Option(20_000, "--households", "-n", help="Simulated households per run."),
+    households: int = typer.Option(
+        MEMBER_HOUSEHOLDS, "--households", "-n", help="Simulated households per run."
+    ),
     fit_until: str = typer.Option("2021-12", help="Last month of fitted data; later targets held out."),
     until: str = typer.Option("2021-12", help="Last simulated month (>= the last fitted target)."),
     spinup: int = typer.Option(None, help="Spin-up months (default: the scenario's)."),
@@ -128,7 +131,7 @@ def validate(
         None,
         help="best.toml or a scenario with [behaviour]/[policy] (default: the parameters of the scenario).",
     ),  # fmt: skip
-    households: int = typer.Option(20_000, "--households", "-n"),
+    households: int = typer.Option(MEMBER_HOUSEHOLDS, "--households", "-n"),
     seeds: int = typer.Option(3, help="Runs averaged (seeds 0..K-1)."),
     fit_until: str = typer.Option("2021-12", help="Last fitted month: later targets are scored."),
     scenario: Path = typer.Option(Path("scenarios/baseline.toml")),

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from sim.cli.app import app
+from sim.defaults import RUN_HOUSEHOLDS
 from sim.errors import InputError
 
 KEY_COLUMNS = ("migrants_ru", "migrants_kz", "banned", "remittances_gdp_pct", "poverty_rate")
@@ -92,7 +93,7 @@ def summary_lines(frame) -> list[str]:
 @app.command()
 def run(
     scenario: Path = typer.Argument(..., help="Scenario TOML file."),
-    households: int = typer.Option(100_000, "--households", "-n", help="Simulated households."),
+    households: int = typer.Option(RUN_HOUSEHOLDS, "--households", "-n", help="Simulated households."),
     seed: int = typer.Option(0, help="Root seed."),
     engine: str = typer.Option("numba", help="numba (fast) or mesa (one Agent per household)."),
     threads: int = typer.Option(None, help="numba threads (results do not depend on it)."),
@@ -205,7 +206,7 @@ def _bench_whatif(as_json: bool) -> None:
 
 @app.command()
 def bench(
-    households: int = typer.Option(100_000, "--households", "-n"),
+    households: int = typer.Option(RUN_HOUSEHOLDS, "--households", "-n"),
     steps: int = typer.Option(24, help="Months to time after a warm-up month."),
     engine: str = typer.Option("numba", help="numba or mesa."),
     threads: int = typer.Option(None, help="numba threads."),

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from sim.cli.app import app
+from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.errors import InputError
 
 
@@ -40,7 +41,9 @@ def compare(
     base: Path = typer.Argument(..., help="Base scenario TOML (e.g. scenarios/baseline.toml)."),
     other: Path = typer.Argument(..., help="Scenario TOML to compare against the base."),
     seeds: int = typer.Option(10, "--seeds", "-k", help="Ensemble members (same seeds for both)."),
-    households: int = typer.Option(20_000, "--households", "-n", help="Simulated households per member."),
+    households: int = typer.Option(
+        MEMBER_HOUSEHOLDS, "--households", "-n", help="Simulated households per member."
+    ),
     seed: int = typer.Option(0, help="Root seed; member seeds are spawned from it."),
     until: str = typer.Option(None, help="Last month, YYYY-MM (default: the common horizon's end)."),
     year: int = typer.Option(None, help="Year of the printed summary (default: the last)."),
@@ -84,7 +87,9 @@ def compare(
 def ensemble(
     scenario: Path = typer.Argument(..., help="Scenario TOML file."),
     seeds: int = typer.Option(10, "--seeds", "-k", help="Ensemble members."),
-    households: int = typer.Option(20_000, "--households", "-n", help="Simulated households per member."),
+    households: int = typer.Option(
+        MEMBER_HOUSEHOLDS, "--households", "-n", help="Simulated households per member."
+    ),
     seed: int = typer.Option(0, help="Root seed; member seeds are spawned from it."),
     until: str = typer.Option(None, help="Last month, YYYY-MM."),
     year: int = typer.Option(None, help="Year of the printed summary (default: the last)."),
