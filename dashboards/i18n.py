@@ -52,6 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
     "country_KG": {"en": "Kyrgyzstan", "ru": "Кыргызстан"},
     "country_UZ": {"en": "Uzbekistan", "ru": "Узбекистан"},
     "country": {"en": "Country", "ru": "Страна"},
+    "all_short": {"en": "All three", "ru": "Все три"},
     "all_countries": {"en": "Tajikistan, Kyrgyzstan and Uzbekistan",
                       "ru": "Таджикистан, Кыргызстан и Узбекистан"},
     "month": {"en": "Month (YYYY-MM)", "ru": "Месяц (ГГГГ-ММ)"},

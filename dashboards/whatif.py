@@ -236,8 +236,10 @@ def LeverControls(levers: solara.Reactive, outcome):
                            step=0.05,
                            on_value=setter("amnesty_share"))  # fmt: skip
         with solara.Row():
-            solara.Select(t("country"), values=[*COUNTRIES, "all"], value=lv.amnesty_country,
-                          on_value=setter("amnesty_country"))  # fmt: skip
+            names = {**{t(f"country_{c}"): c for c in COUNTRIES}, t("all_short"): "all"}
+            solara.Select(t("country"), values=list(names),
+                          value=next(k for k, v in names.items() if v == lv.amnesty_country),
+                          on_value=lambda name: setter("amnesty_country")(names[name]))  # fmt: skip
             solara.InputText(t("month"), value=lv.amnesty_date, on_value=setter("amnesty_date"))
         Note(outcome, "amnesty")
     with solara.Card(t("kz_title"), subtitle=t("kz_help")):
@@ -295,7 +297,9 @@ def Results(frame, year: int, set_year, first: int, last: int):
     png = solara.use_memo(chart, [id(shown_series), year, lang.value, structural])
     views = {t("view_annual"): "annual", t("view_monthly"): "monthly"}
     with solara.Row():
-        solara.ToggleButtonsSingle(value=origin, values=["all", *COUNTRIES])
+        places = {t("all_short"): "all", **{t(f"country_{c}"): c for c in COUNTRIES}}
+        solara.ToggleButtonsSingle(value=next(k for k, v in places.items() if v == origin.value),
+                                   values=list(places), on_value=lambda k: origin.set(places[k]))  # fmt: skip
         current = next(k for k, v in views.items() if v == view_state.value)
         solara.ToggleButtonsSingle(value=current, values=list(views),
                                    on_value=lambda k: view_state.set(views[k]))  # fmt: skip

@@ -165,7 +165,7 @@ def test_whatif_run_produces_table_and_downloads(kernel_context, english, monkey
     labels = [str(w.children[-1]) for w in rc.find(v.Btn).widgets if w.children]
     assert "Table (CSV)" in labels and "Chart (PNG)" in labels
     toggles = rc.find(v.BtnToggle).widgets
-    country = next(w for w in toggles if w.children[0].children == ["all"])  # all three / TJ / KG / UZ
+    country = next(w for w in toggles if w.children[0].children == ["All three"])  # all / TJ / KG / UZ
     country.v_model = 1
     title = "In 2011, the scenario against the baseline (Tajikistan)"
     rc.find(v.Html, class_="headline-title", children=[title]).wait_for(timeout=10)
@@ -500,3 +500,43 @@ def test_warming_the_reference_leaves_only_the_scenario_to_run(baseline_path):
     after = ensemble.run_one.cache_info()
     # the two reference members come from the cache, the two scenario members are run
     assert (after.hits - before.hits, after.misses - before.misses) == (2, 2)
+
+
+def rendered_text(root) -> str:
+    """Every string a page shows: texts, labels, select items, Markdown, as one blob."""
+    parts = []
+    for name in ("label", "hint", "placeholder", "title", "md"):
+        value = getattr(root, name, None)
+        if isinstance(value, str):
+            parts.append(value)
+    template = getattr(root, "template", None)
+    if template is not None:
+        parts.append(getattr(template, "template", template) if not isinstance(template, str) else template)
+    for item in getattr(root, "items", None) or []:
+        parts.append(str(item))
+    for child in getattr(root, "children", None) or []:
+        parts.append(child if isinstance(child, str) else rendered_text(child))
+    return "\n".join(p for p in parts if isinstance(p, str))
+
+
+@pytest.mark.parametrize("page", ["whatif", "workshop", "research"])
+def test_every_page_is_in_russian_when_russian_is_chosen(kernel_context, english, page):
+    """No English text of the dashboard's own table (dashboards/i18n.py) is left on a page in Russian."""
+    import importlib
+
+    from dashboards import app
+    from dashboards.i18n import TEXT, lang
+
+    lang.set("ru")
+    module = importlib.import_module(f"dashboards.{page}")
+    box, rc = solara.render(app.Layout(children=[module.Page()]), handle_error=False)
+    if page == "workshop":
+        rc.find(v.Html, class_="month-counter").wait_for(timeout=180)
+    text = rendered_text(box)
+    english = {entry["en"].split("{")[0].strip() for entry in TEXT.values() if entry["en"] != entry["ru"]}
+    left = sorted(e for e in english if len(e) > 3 and e in text)
+    assert not left, left
+    widget_words = {"all", "ALL", "Rows per page", "Use Threads", "Controls", "Step", "Reset", "No data"}
+    left = widget_words & {line.strip() for line in text.splitlines()}
+    assert not left, left
+    rc.close()
