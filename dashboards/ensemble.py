@@ -201,6 +201,19 @@ def yearly(series: pd.DataFrame) -> pd.DataFrame:
     return years.assign(date=dates)[["run", "seed", "date", *INDICATORS]].reset_index(drop=True)
 
 
+def differences(series: pd.DataFrame) -> pd.DataFrame:
+    """Scenario minus reference, member by member (same seed and parameters), as ``run = "difference"``.
+
+    Rates are differences in points; the members' spread is posterior and
+    seed noise only (a shared structural error cancels).
+    """
+    keys = ["seed", "date"]
+    scenario = series[series["run"] == "scenario"].set_index(keys)[list(INDICATORS)]
+    reference = series[series["run"] == "reference"].set_index(keys)[list(INDICATORS)]
+    diff = (scenario - reference.reindex(scenario.index)).dropna(how="all")
+    return diff.reset_index().assign(run="difference")[["run", *keys, *INDICATORS]]
+
+
 def headline_years(series: pd.DataFrame) -> pd.DataFrame:
     """:func:`headline` for every year both runs cover, stacked with a ``year`` column."""
     years = sorted(set(series["date"].dt.year))
@@ -242,10 +255,15 @@ def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, s
 
     fig = Figure(figsize=(11, 6.4), dpi=dpi, layout="constrained")
     axes = fig.subplots(2, 3).ravel()
-    styles = {"reference": ("#888888", legend[0]), "scenario": ("#c0392b", legend[1])}
+    styles = {"reference": ("#888888", legend[0]), "scenario": ("#c0392b", legend[1]),
+              "difference": ("#6c3483", legend[-1])}  # fmt: skip
+    runs = [run for run in styles if (series["run"] == run).any()]
     for ax, name in zip(axes, INDICATORS, strict=True):
         scale = REGISTRY[name].to_percent
-        for run, (color, label) in styles.items():
+        if runs == ["difference"]:
+            ax.axhline(0.0, color="#444444", lw=0.8)
+        for run in runs:
+            color, label = styles[run]
             part = series[series["run"] == run]
             wide = part.pivot_table(index="date", columns="seed", values=name) * scale
             low, high = wide.min(axis=1), wide.max(axis=1)

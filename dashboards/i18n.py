@@ -101,8 +101,10 @@ TEXT: dict[str, dict[str, str]] = {
                        "ru": "{year} год: сценарий по сравнению с базовым"},
     "headline": {"en": "{indicator}: {amount} {direction} than in the baseline{rel}.",
                  "ru": "{indicator}: на {amount} {direction}, чем в базовом варианте{rel}."},
-    "same": {"en": "{indicator}: about the same as in the baseline.",
-             "ru": "{indicator}: примерно как в базовом варианте."},
+    "same": {"en": "{indicator}: about the same as in the baseline{rel}.",
+             "ru": "{indicator}: примерно как в базовом варианте{rel}."},
+    "range_words": {"en": "; between {low} and {high} across the members",
+                    "ru": "; по расчётам — от {low} до {high}"},
     "more": {"en": "more", "ru": "больше"},
     "less": {"en": "fewer", "ru": "меньше"},
     "points": {"en": "{value} percentage points", "ru": "{value} п.п."},
@@ -124,6 +126,16 @@ TEXT: dict[str, dict[str, str]] = {
                         "the scenario's own change acts).",
                   "ru": "Жёлтым — {year} г., год таблицы ниже (сначала — первый полный год, когда действует "
                         "изменение сценария)."},
+    "show_levels": {"en": "Both runs", "ru": "Оба расчёта"},
+    "show_difference": {"en": "Difference", "ru": "Разница"},
+    "difference": {"en": "Scenario − baseline", "ru": "Сценарий − базовый"},
+    "band_note_difference": {
+        "en": "Lines: the scenario minus the baseline, member by member (same seed and parameters), "
+              "averaged; bands: the range of the {members} members' differences (posterior and seed noise; "
+              "a shared structural error cancels). Rates in percentage points.",
+        "ru": "Линии — сценарий минус базовый вариант, расчёт за расчётом (то же зерно и параметры), "
+              "в среднем; полосы — разброс разниц {members} расчётов (апостериорная неопределённость и "
+              "случайность; общая структурная ошибка сокращается). Доли — в процентных пунктах."},
     "view_annual": {"en": "Yearly", "ru": "По годам"},
     "view_monthly": {"en": "Monthly", "ru": "По месяцам"},
     "results_for": {"en": "Results for: {title}, against the baseline", "ru": "Результаты: {title}, в "
@@ -138,6 +150,15 @@ TEXT: dict[str, dict[str, str]] = {
                       "ru": "Сценарий, меры или последний год изменились после этого расчёта: результаты "
                             "ниже относятся к прежним настройкам. Нажмите «Запустить», чтобы обновить их."},
     "download_csv": {"en": "Table (CSV)", "ru": "Таблица (CSV)"},
+    "download_run": {"en": "Whole run (CSV)", "ru": "Весь расчёт (CSV)"},
+    "col_run": {"en": "Run", "ru": "Расчёт"},
+    "col_seed": {"en": "Member seed", "ru": "Зерно расчёта"},
+    "col_month": {"en": "Month", "ru": "Месяц"},
+    "csv_scenario": {"en": "Scenario", "ru": "Сценарий"},
+    "csv_levers": {"en": "Events added by the levers", "ru": "События, добавленные мерами"},
+    "csv_members": {"en": "Members (seed and calibrated parameters)",
+                    "ru": "Расчёты (зерно и откалиброванные параметры)"},
+    "csv_households": {"en": "Households per run", "ru": "Домохозяйств на расчёт"},
     "download_png": {"en": "Chart (PNG)", "ru": "График (PNG)"},
     # lever problems
     "bad_month": {"en": "'{value}' is not a month: write YYYY-MM, e.g. 2022-01",

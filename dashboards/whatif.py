@@ -60,6 +60,7 @@ class RunResult:
     first: int
     last: int
     inputs: tuple  # (scenario file, Levers, last year)
+    lever_events: tuple = ()  # the events the levers added to the scenario file's, as plain data
 
 
 # Per browser session: the inputs and the last results (see the module docstring)
@@ -70,6 +71,7 @@ last_year_state = solara.reactive(None)
 result_state = solara.reactive(None)  # RunResult
 error_state = solara.reactive(None)
 view_state = solara.reactive("annual")  # the chart: "annual" totals and means, or "monthly"
+show_state = solara.reactive("levels")  # the chart: both runs' "levels", or their "difference"
 
 
 @functools.cache
@@ -111,13 +113,15 @@ def load(name: str):
 
 
 def describe(row, year: int) -> str:
-    """One headline row in plain words (in the current language)."""
+    """One headline row in plain words (in the current language), with the range over members."""
     name = row["indicator"]
     unit = "pp" if REGISTRY[name].percent else "people"
     diff = row["difference"]
+    low, high = value_text(name, row["low"], True), value_text(name, row["high"], True)
+    spread = t("range_words", low=low, high=high)
     small = abs(diff) < 0.005 if unit == "pp" else not abs(row["relative"]) >= 0.001  # NaN counts as small
     if small:
-        return t("same", indicator=indicator_label(name), year=year)
+        return t("same", indicator=indicator_label(name), year=year, rel=spread)
     direction = t("more") if diff > 0 else t("less")
     if unit == "pp":
         amount = t("points", value=number(abs(diff), 2))
@@ -126,9 +130,8 @@ def describe(row, year: int) -> str:
     rel = ""
     if unit != "pp":
         rel = f" ({'+' if row['relative'] > 0 else '−'}{number(abs(100 * row['relative']), 1)}%)"
-    return t(
-        "headline", year=year, indicator=indicator_label(name), amount=amount, direction=direction, rel=rel
-    )
+    return t("headline", year=year, indicator=indicator_label(name), amount=amount, direction=direction,
+             rel=rel + spread)  # fmt: skip
 
 
 def value_text(name: str, value: float, signed: bool = False) -> str:
@@ -153,20 +156,59 @@ def table_markdown(table) -> str:
     return "\n".join(lines)
 
 
-def table_csv(table, place: str) -> str:
-    """Every year's table as CSV: labels and headers in the session's language, plain decimals.
+def _csv(frame, lines: list[str], float_format: str) -> str:
+    """``frame`` as CSV after ``# `` lines: ``,`` and a point in English, ``;`` and a comma in Russian.
 
-    In Russian the separator is ``;`` and the decimal mark a comma (what a
-    Russian spreadsheet expects); in English ``,`` and a point.
+    (What a spreadsheet in that language expects; no scientific notation.)
     """
+    buffer = io.StringIO()
+    for line in lines:
+        buffer.write(f"# {line}\n")
+    russian = lang.value == "ru"
+    frame.to_csv(buffer, index=False, float_format=float_format, sep=";" if russian else ",",
+                 decimal="," if russian else ".")  # fmt: skip
+    return buffer.getvalue()
+
+
+def run_csv(frame, done: RunResult, origin: str) -> str:
+    """The whole run, month by month, both runs and every member, with its provenance in ``#`` lines.
+
+    Columns are labelled in the session's language; shares are in percent.
+    The header names the scenario file and title, the events the levers
+    added, the members (seed and parameters), the households per run, and
+    the code and data versions (``pandas.read_csv(..., comment="#")``
+    reads it back).
+    """
+    import json
+
+    from sim.data import vintage
+    from sim.provenance import code_version
+
+    series = ensemble.national(frame, origin)
+    out = series.assign(run=series["run"].map({"reference": t("reference"), "scenario": t("scenario")}),
+                        date=series["date"].dt.strftime("%Y-%m"))  # fmt: skip
+    for name in ensemble.INDICATORS:
+        out[name] = out[name] * REGISTRY[name].to_percent
+    out = out.rename(columns={"run": t("col_run"), "seed": t("col_seed"), "date": t("col_month"),
+                              **{name: indicator_label(name) for name in ensemble.INDICATORS}})  # fmt: skip
+    place = t("all_countries") if origin == "all" else t(f"country_{origin}")
+    draws = [{"seed": seed, **dict(params)} for seed, params in zip(SEEDS, members(), strict=True)]
+    lines = [
+        f"{t('csv_scenario')}: {title_of(done.inputs[0])} ({done.inputs[0]}), {place}",
+        f"{t('csv_levers')}: {json.dumps(list(done.lever_events), ensure_ascii=False)}",
+        f"{t('csv_members')}: {json.dumps(draws)}",
+        f"{t('csv_households')}: {HOUSEHOLDS}",
+        f"migsim {code_version()}; data {vintage()}",
+    ]
+    return _csv(out, lines, "%.4f")
+
+
+def table_csv(table, place: str) -> str:
+    """Every year's table as CSV (:func:`_csv`): labels and headers in the session's language."""
     out = table.assign(country=place, indicator=[indicator_label(n) for n in table["indicator"]])
     out = out[["country", "year", "indicator", "reference", "scenario", "difference", "low", "high"]]
     out = out.rename(columns={c: t(f"col_{c}") for c in out.columns})
-    buffer = io.StringIO()
-    russian = lang.value == "ru"
-    out.to_csv(buffer, index=False, float_format="%.2f", sep=";" if russian else ",",
-               decimal="," if russian else ".")  # fmt: skip
-    return buffer.getvalue()
+    return _csv(out, [], "%.2f")
 
 
 def lab(key: str, value) -> str:
@@ -271,13 +313,19 @@ def LeverControls(levers: solara.Reactive, outcome):
 
 
 @solara.component
-def Results(frame, year: int, set_year, first: int, last: int):
+def Results(done: RunResult, year: int, set_year):
     """Chart, headline table in words and downloads of one ensemble."""
+    frame, first, last = done.frame, done.first, done.last
     origin = solara.use_reactive("all")
     series = solara.use_memo(lambda: ensemble.national(frame, origin.value), [id(frame), origin.value])
     annual = view_state.value == "annual"
-    shown_series = solara.use_memo(lambda: ensemble.yearly(series) if annual else series,
-                                   [id(series), annual])  # fmt: skip
+    as_difference = show_state.value == "difference"
+
+    def shown() -> object:
+        picked = ensemble.yearly(series) if annual else series
+        return ensemble.differences(picked) if as_difference else picked
+
+    shown_series = solara.use_memo(shown, [id(series), annual, as_difference])
     labels = {name: indicator_label(name) for name in ensemble.INDICATORS}
     grades = {name: REGISTRY[name].grade_words(lang.value) for name in ensemble.INDICATORS}
     place = t("all_countries") if origin.value == "all" else t(f"country_{origin.value}")
@@ -289,12 +337,14 @@ def Results(frame, year: int, set_year, first: int, last: int):
         structural = sigma.get(origin.value, 0.0)
 
     def chart(dpi: int = 90) -> bytes:
-        return ensemble.chart_png(shown_series, labels, (t("reference"), t("scenario")), title=place,
+        return ensemble.chart_png(shown_series, labels, (t("reference"), t("scenario"), t("difference")),
+                                  title=place,
                                   year=year, history_end=history_end(), after_label=t("after_history"),
                                   structural=structural, grades=grades, dpi=dpi,
                                   decimal_comma=lang.value == "ru")  # fmt: skip
 
     png = solara.use_memo(chart, [id(shown_series), year, lang.value, structural])
+    shows = {t("show_levels"): "levels", t("show_difference"): "difference"}
     views = {t("view_annual"): "annual", t("view_monthly"): "monthly"}
     with solara.Row():
         places = {t("all_short"): "all", **{t(f"country_{c}"): c for c in COUNTRIES}}
@@ -303,9 +353,12 @@ def Results(frame, year: int, set_year, first: int, last: int):
         current = next(k for k, v in views.items() if v == view_state.value)
         solara.ToggleButtonsSingle(value=current, values=list(views),
                                    on_value=lambda k: view_state.set(views[k]))  # fmt: skip
+        current = next(k for k, v in shows.items() if v == show_state.value)
+        solara.ToggleButtonsSingle(value=current, values=list(shows),
+                                   on_value=lambda k: show_state.set(shows[k]))  # fmt: skip
     solara.Image(png, width="100%")
     note = {"font-size": "0.85rem", "color": "#555", "display": "block"}
-    solara.Text(t("band_note", members=len(SEEDS)), style=note)
+    solara.Text(t("band_note_difference" if as_difference else "band_note", members=len(SEEDS)), style=note)
     solara.Text(t("year_note", year=year), style=note)
     solara.SliderInt(lab("table_year", year), value=year, min=first, max=last, on_value=set_year)
     table = ensemble.headline(series, year)
@@ -323,7 +376,9 @@ def Results(frame, year: int, set_year, first: int, last: int):
         solara.FileDownload(lambda: table_csv(ensemble.headline_years(series), place),
                             filename=f"whatif_{origin.value}.csv", label=t("download_csv"),
                             mime_type="text/csv")  # fmt: skip
-        solara.FileDownload(lambda: chart(dpi=160), filename="whatif.png", label=t("download_png"),
+        solara.FileDownload(lambda: run_csv(frame, done, origin.value), label=t("download_run"),
+                            filename=f"whatif_run_{origin.value}.csv", mime_type="text/csv")  # fmt: skip
+        solara.FileDownload(lambda: chart(dpi=300), filename="whatif.png", label=t("download_png"),
                             mime_type="image/png")  # fmt: skip
 
 
@@ -361,7 +416,9 @@ def Page():
                 year.set(first_change)  # the first full year the scenario's change acts in
             elif year.value is None or not first <= year.value <= last:
                 year.set(min(last, max(first, 2025)))
-            result.set(RunResult(frame, first, last, inputs))
+            added = tuple({"type": e.type, **{key: str(v) for key, v in e.fields}}
+                          for e in scenario.events if e not in base.events)  # fmt: skip
+            result.set(RunResult(frame, first, last, inputs, added))
         except Exception as exc:  # shown on the page, never a crash
             error.set(f"{type(exc).__name__}: {exc}")
 
@@ -414,4 +471,4 @@ def Page():
                     solara.Warning(t("stale_results"), classes=["stale-note"])
                 with solara.Column(classes=["stale-results" if stale else "fresh-results"],
                                    style={"opacity": "0.45" if stale else "1"}):  # fmt: skip
-                    Results(done.frame, year.value, year.set, done.first, done.last).key("results")
+                    Results(done, year.value, year.set).key("results")

@@ -130,6 +130,8 @@ def test_headline_differences_in_words(english):
     assert table.loc["banned", "difference"] == 0
     words = describe(table.reset_index().iloc[0], 2015)
     assert words.startswith("Migrants in Russia: 20 more") and "(+9.9%)" in words
+    low, high = table.loc["migrants_ru", ["low", "high"]]
+    assert words.endswith(f"; between +{low:,.0f} and +{high:,.0f} across the members.")
     assert "about the same" in describe(table.reset_index().iloc[2], 2015)
     with pytest.raises(ValueError):
         headline(national(synthetic_frame()), 1999)
@@ -540,3 +542,25 @@ def test_every_page_is_in_russian_when_russian_is_chosen(kernel_context, english
     left = widget_words & {line.strip() for line in text.splitlines()}
     assert not left, left
     rc.close()
+
+
+def test_whatif_whole_run_csv_and_the_difference_view(english):
+    from dashboards import ensemble, whatif
+
+    frame = synthetic_frame()
+    done = whatif.RunResult(frame, 2015, 2015, ("eaeu_uzbekistan.toml", whatif.Levers(), 2015),
+                            ({"type": "amnesty", "share": "0.5"},))  # fmt: skip
+    text = whatif.run_csv(frame, done, "TJ")
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    assert header[0] == "# Scenario: Uzbekistan joins the EAEU in 2027 (eaeu_uzbekistan.toml), Tajikistan"
+    assert '"type": "amnesty"' in header[1] and '"seed": 1' in header[2] and header[4].startswith("# migsim ")
+    table = pd.read_csv(io.StringIO(text), comment="#")
+    assert list(table.columns[:3]) == ["Run", "Member seed", "Month"] and "Migrants in Russia" in table
+    assert len(table) == 8 and table["Month"].tolist()[:2] == ["2015-01", "2015-02"]  # 2 runs x 2 seeds x 2
+    assert table["Poverty rate, %"].iloc[0] == pytest.approx(50.0)  # shares in percent
+
+    diff = ensemble.differences(ensemble.national(frame))
+    assert set(diff["run"]) == {"difference"} and len(diff) == 4  # 2 seeds x 2 months
+    assert (diff["migrants_ru"] == 20.0).all() and (diff["banned"] == 0.0).all()  # 10 more in each origin
+    png = ensemble.chart_png(diff, {}, ("Baseline", "Scenario", "Scenario - baseline"))
+    assert png[:4] == b"\x89PNG"

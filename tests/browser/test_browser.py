@@ -41,7 +41,7 @@ def shoot(page, artifacts: Path, name: str) -> None:
 def open_whatif(page, url: str) -> None:
     """Load the what-if page and shorten the run to 2010-2011 (the last-year slider to its minimum)."""
     page.goto(url + "/")
-    page.get_by_role("button", name="Run").wait_for(timeout=WIDGETS_S)
+    page.get_by_role("button", name="Run", exact=True).wait_for(timeout=WIDGETS_S)
     page.get_by_role("slider").first.focus()
     page.keyboard.press("Home")
     expect(page.get_by_text("Last year of the run: 2011")).to_be_visible()
@@ -59,10 +59,10 @@ def test_whatif_runs_and_compares(page, dashboard, artifacts):
     month.fill("2010-13")
     month.press("Enter")
     expect(page.get_by_text("'2010-13' is not a month")).to_be_visible()
-    expect(page.get_by_role("button", name="Run")).to_be_disabled()
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_disabled()
     month.fill("2010-06")
     month.press("Enter")
-    page.get_by_role("button", name="Run").click()
+    page.get_by_role("button", name="Run", exact=True).click()
     page.locator(".headline-line").first.wait_for(timeout=RUN_S)
     first = headlines(page)
     assert len(first) == 6 and any(" more " in h or " fewer " in h for h in first)
@@ -76,14 +76,20 @@ def test_whatif_runs_and_compares(page, dashboard, artifacts):
     start = card.get_by_label("From (YYYY-MM)")
     start.fill("2010-02")
     start.press("Enter")
-    page.get_by_role("button", name="Run").click()
+    page.get_by_role("button", name="Run", exact=True).click()
     page.wait_for_function(HEADLINES_CHANGED, arg="|".join(first), timeout=RUN_S)
     assert chart.get_attribute("src") != src
     expect(page.get_by_role("button", name="Table (CSV)")).to_be_visible()
-    expect(page.get_by_role("button", name="Run")).to_be_enabled(timeout=RUN_S)
+    expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled(timeout=RUN_S)
     expect(page.locator(".v-progress-linear:not(.v-progress-linear--absolute)")).to_be_hidden()
     expect(page.locator(".stale-note")).to_have_count(0)
     shoot(page, artifacts, "whatif")
+    before = chart.get_attribute("src")
+    page.get_by_role("button", name="Difference").click()  # scenario minus baseline, member by member
+    expect(page.get_by_text("Lines: the scenario minus the baseline")).to_be_visible()
+    assert chart.get_attribute("src") != before
+    page.get_by_role("button", name="Both runs").click()
+    expect(page.get_by_role("button", name="Whole run (CSV)")).to_be_visible()
 
     # the results survive a visit to another page, and are greyed out once an input changes
     page.get_by_role("button", name="Workshop").click()
@@ -120,7 +126,7 @@ def test_two_sessions_run_at_the_same_time(browser, dashboard):
             month.fill("2010-03")
             month.press("Enter")
         for page in pages:
-            page.get_by_role("button", name="Run").click()
+            page.get_by_role("button", name="Run", exact=True).click()
         for page in pages:
             page.locator(".headline-line").first.wait_for(timeout=RUN_S)
             assert len(headlines(page)) == 6
