@@ -49,10 +49,18 @@ def stationary_scenario(month: str = WORKSHOP_MONTH, months: int = HORIZON_MONTH
                     drivers=tuple(changes), events=events)  # fmt: skip
 
 
-def member_shares(model: MigrationModel) -> dict[str, float]:
-    """Shares of working-age members at home, in Russia, in Kazakhstan, banned (at home)."""
+SHARES = ("share_home", "share_ru", "share_kz", "share_banned")
+
+
+def member_shares(model: MigrationModel, origin: int | None = None) -> dict[str, float]:
+    """Shares of working-age members at home, in Russia, in Kazakhstan, banned (at home).
+
+    ``origin`` (an index of :data:`sim.data.ORIGINS`) keeps one origin's households; None: all.
+    """
     s = model.state
     used = np.arange(k.MAX_MEMBERS)[None, :] < s.n_members[:, None]
+    if origin is not None:
+        used &= (s.origin == origin)[:, None]
     loc = s.m_loc[used]
     banned = (s.m_ban_until[used] > model.step_counter) & (loc == k.HOME)
     n = max(int(used.sum()), 1)
@@ -116,10 +124,12 @@ class WorkshopModel(MigrationModel):
         )  # fmt: skip
         self.graph = Network(self.state.indptr, self.state.neighbours).to_networkx()
         self._layout = None
-        self.datacollector = mesa.DataCollector(model_reporters={
-            name: (lambda m, name=name: member_shares(m)[name])
-            for name in ("share_home", "share_ru", "share_kz", "share_banned")
-        })  # fmt: skip
+        self._origin_layouts: dict[int, dict] = {}
+        reporters = {name: (lambda m, name=name: member_shares(m)[name]) for name in SHARES}
+        for o, code in enumerate(ORIGINS):  # the same for each origin: "share_ru_TJ", ...
+            reporters.update({f"{name}_{code}": (lambda m, name=name, o=o: member_shares(m, o)[name])
+                              for name in SHARES})  # fmt: skip
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
         self.datacollector.collect(self)
 
     @property
@@ -148,6 +158,16 @@ class WorkshopModel(MigrationModel):
                                                center=centre))  # fmt: skip
             self._layout = layout
         return self._layout
+
+    def origin_layout(self, origin: int) -> dict[int, np.ndarray]:
+        """Positions of one origin's households alone, filling the picture (computed once per origin)."""
+        import networkx as nx
+
+        if origin not in self._origin_layouts:
+            members = np.flatnonzero(self.state.origin == origin).tolist()
+            ties = self.graph.subgraph(members)
+            self._origin_layouts[origin] = nx.spring_layout(ties, seed=self.seed_value, iterations=80)
+        return self._origin_layouts[origin]
 
     def explain(self, household: int) -> dict:
         """Members, contacts, and each member's utilities and probabilities this month.

@@ -31,6 +31,12 @@ SHARE_COLOURS = {"share_home": COLOURS[0], "share_ru": COLOURS[1], "share_kz": C
                  "share_banned": COLOURS[3]}  # fmt: skip
 PLAY_INTERVAL_S = 0.4
 selected = solara.reactive(0)  # the household shown up close (per session)
+shown_origin = solara.reactive("all")  # the village shown: "all" origins, or one of ORIGINS
+
+
+def _shares(frame, suffix: str):
+    """The share columns of one origin (``suffix``) under their plain names."""
+    return frame[[name + suffix for name in SHARE_COLOURS]].rename(columns=lambda c: c.removesuffix(suffix))
 
 
 def percent(x: float, digits: int = 0) -> str:
@@ -101,11 +107,13 @@ def _png(fig) -> bytes:
     return buffer.getvalue()
 
 
-def network_png(model: WorkshopModel, chosen: int, labels: list[str], origin_names: list[str]) -> bytes:
+def network_png(model: WorkshopModel, chosen: int, labels: list[str], origin_names: list[str],
+                origin: int | None = None) -> bytes:  # fmt: skip
     """The village drawn with networkx spring positions, households coloured by status.
 
     Households tie only within their origin, so each origin is a cluster,
-    named above it.
+    named above it; with ``origin`` only that origin's households are drawn,
+    filling the picture.
 
     Ties between two households that both have someone abroad are drawn in
     the colour of Russia (or Kazakhstan, if neither has someone in Russia), so
@@ -117,32 +125,35 @@ def network_png(model: WorkshopModel, chosen: int, labels: list[str], origin_nam
 
     fig = Figure(figsize=(6.0, 5.0), dpi=80, layout="constrained")
     ax = fig.subplots()
-    pos = model.layout
+    pos = model.layout if origin is None else model.origin_layout(origin)
+    graph = model.graph if origin is None else model.graph.subgraph(list(pos))
     status = household_status(model)
     abroad = {1: "ru", 2: "kz"}
     quiet, threads = [], {"ru": [], "kz": []}
-    for a, b in model.graph.edges():
+    for a, b in graph.edges():
         if status[a] in abroad and status[b] in abroad:
             threads["ru" if 1 in (status[a], status[b]) else "kz"].append((a, b))
         else:
             quiet.append((a, b))
-    nx.draw_networkx_edges(model.graph, pos, edgelist=quiet, ax=ax, alpha=0.10, width=0.6)
+    nx.draw_networkx_edges(graph, pos, edgelist=quiet, ax=ax, alpha=0.10, width=0.6)
     for key, colour in (("ru", COLOURS[1]), ("kz", COLOURS[2])):
-        nx.draw_networkx_edges(model.graph, pos, edgelist=threads[key], ax=ax, alpha=0.45, width=1.0,
+        nx.draw_networkx_edges(graph, pos, edgelist=threads[key], ax=ax, alpha=0.45, width=1.0,
                                edge_color=colour)  # fmt: skip
-    nx.draw_networkx_nodes(model.graph, pos, ax=ax, node_size=40,
-                           node_color=[COLOURS[s] for s in status], linewidths=0)  # fmt: skip
-    if 0 <= chosen < model.state.n:
-        nx.draw_networkx_nodes(model.graph, pos, nodelist=[chosen], ax=ax, node_size=150,
+    nodes = list(graph.nodes())
+    nx.draw_networkx_nodes(graph, pos, nodelist=nodes, ax=ax, node_size=40 if origin is None else 70,
+                           node_color=[COLOURS[status[i]] for i in nodes], linewidths=0)  # fmt: skip
+    if chosen in pos:
+        nx.draw_networkx_nodes(graph, pos, nodelist=[chosen], ax=ax, node_size=150,
                                node_color=[COLOURS[status[chosen]]], edgecolors="#f1c40f",
                                linewidths=2.5)  # fmt: skip
     handles = [Line2D([], [], marker="o", ls="", color=c, label=lab)
                for c, lab in zip(COLOURS, labels, strict=True)]  # fmt: skip
     fig.legend(handles=handles, loc="outside upper center", ncols=2, fontsize=9, frameon=False)
-    xy = np.array([pos[i] for i in range(model.state.n)])
+    xy = np.array([pos[i] for i in nodes])
+    origins = model.state.origin[nodes]
     for o, name in enumerate(origin_names):  # each origin's households form their own cluster
-        mine = xy[model.state.origin == o]
-        if len(mine):
+        mine = xy[origins == o]
+        if len(mine) and origin is None:
             ax.annotate(name, (mine[:, 0].mean(), mine[:, 1].max()), xytext=(0, 6),
                         textcoords="offset points", ha="center", fontsize=10, fontweight="bold",
                         color="#444444")  # fmt: skip
@@ -152,11 +163,15 @@ def network_png(model: WorkshopModel, chosen: int, labels: list[str], origin_nam
 
 
 def shares_png(model: WorkshopModel, labels: dict[str, str], xlabel: str, previous=None,
-               previous_label: str = "") -> bytes:  # fmt: skip
-    """Shares of working-age members by place, month by month; the run before the last Reset faded."""
+               previous_label: str = "", suffix: str = "") -> bytes:  # fmt: skip
+    """Shares of working-age members by place, month by month; the run before the last Reset faded.
+
+    ``suffix`` (``"_TJ"``, ...) shows one origin's shares; empty: all.
+    """
     from matplotlib.figure import Figure
 
-    frame = model.datacollector.get_model_vars_dataframe()
+    frame = _shares(model.datacollector.get_model_vars_dataframe(), suffix)
+    previous = _shares(previous, suffix) if previous is not None else None
     fig = Figure(figsize=(6.4, 3.6), dpi=80, layout="constrained")
     ax = fig.subplots()
     shown = [name for name in SHARE_COLOURS if name != "share_home"]
@@ -195,16 +210,23 @@ def NetworkView(model: WorkshopModel, tick: int):
                           net=number(p.beta_network, 1, trim=True),
                           ban=percent(p.hazard_ru_after_law, 1)))  # fmt: skip
         origins = [t(f"country_{code}") for code in ORIGINS]
-        solara.Image(network_png(model, selected.value, labels, origins), width="100%")
+        places = {t("all_short"): "all", **{t(f"country_{code}"): code for code in ORIGINS}}
+        solara.ToggleButtonsSingle(value=next(k for k, v in places.items() if v == shown_origin.value),
+                                   values=list(places), on_value=lambda k: shown_origin.set(places[k]),
+                                   classes=["origin-choice"])  # fmt: skip
+        origin = None if shown_origin.value == "all" else ORIGINS.index(shown_origin.value)
+        solara.Image(network_png(model, selected.value, labels, origins, origin), width="100%")
 
 
 @solara.component
 def SharesView(model: WorkshopModel, tick: int, previous):
     """Live shares by destination, and this month's in words."""
     labels = {name: t(name) for name in SHARE_COLOURS}
-    shares = model.datacollector.get_model_vars_dataframe().iloc[-1]
-    with solara.Card(t("shares_title"), style={"width": "100%"}):
-        solara.Image(shares_png(model, labels, t("month_counter", n=""), previous, t("previous_run")),
+    suffix = "" if shown_origin.value == "all" else f"_{shown_origin.value}"
+    shares = _shares(model.datacollector.get_model_vars_dataframe(), suffix).iloc[-1]
+    place = t("all_countries") if not suffix else t(f"country_{shown_origin.value}")
+    with solara.Card(f"{t('shares_title')} ({place})", style={"width": "100%"}):
+        solara.Image(shares_png(model, labels, t("month_counter", n=""), previous, t("previous_run"), suffix),
                      width="100%")  # fmt: skip
         solara.Text(t("shares_now", n=model.month_index, home=percent(shares.share_home),
                       ru=percent(shares.share_ru), kz=percent(shares.share_kz),
@@ -233,12 +255,15 @@ def member_text(person: dict, k: int) -> str:
 @solara.component
 def HouseholdView(model: WorkshopModel, tick: int):
     """Pick a household: its members, contacts, utilities and probabilities this month."""
-    n = model.state.n
-    chosen = min(max(int(selected.value), 0), n - 1)
+    if shown_origin.value == "all":
+        households = list(range(model.state.n))
+    else:
+        households = np.flatnonzero(model.state.origin == ORIGINS.index(shown_origin.value)).tolist()
+    chosen = int(selected.value) if int(selected.value) in households else households[0]
     info = model.explain(chosen)
     share = f"{info['contacts_ru']}/{info['contacts']}" if info["contacts"] else "0"
     with solara.Card(t("household_title"), style={"width": "100%"}):
-        solara.Select(t("household_pick"), values=list(range(n)), value=chosen, on_value=selected.set)
+        solara.Select(t("household_pick"), values=households, value=chosen, on_value=selected.set)
         solara.Markdown(t("household_summary", id=chosen, origin=t(f"country_{info['origin']}"),
                           size=info["size"], members=info["members"], contacts=info["contacts"],
                           c_ru=info["contacts_ru"], c_kz=info["contacts_kz"],

@@ -55,6 +55,16 @@ def with_class(root, name: str) -> list:
     return found
 
 
+def wait_until(condition, timeout: float) -> None:
+    """Poll ``condition`` until it holds (the page redraws in its own threads); fail after ``timeout`` s."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the page did not get there in time"
+        time.sleep(0.05)
+
+
 def find_slider(rc, start: str):
     return next(w for w in rc.find(v.Slider).widgets if str(w.label).startswith(start))
 
@@ -214,6 +224,7 @@ def test_whatif_csv_holds_every_year_in_the_sessions_language(english):
 
 def test_workshop_steps_resets_and_keeps_the_last_run(kernel_context, english):
     from dashboards import app, workshop
+    from dashboards.village import WorkshopModel
 
     box, rc = solara.render(app.Layout(children=[workshop.Page()]), handle_error=False)
     # the village is built in a thread (compiling on a cold cache) and the page's threads redraw it:
@@ -237,6 +248,13 @@ def test_workshop_steps_resets_and_keeps_the_last_run(kernel_context, english):
     assert not rc.find(v.Html, class_="pending-note").widgets
     # the run before Reset stays on the shares chart, explained
     rc.find(v.Html, children=["Dashed: the run before the last Reset, to compare with."]).wait_for(timeout=30)
+
+    origins = next(w for w in rc.find(v.BtnToggle).widgets if w.children[0].children == ["All three"])
+    origins.v_model = 1  # one village: Tajikistan's households only, and its shares
+    village = WorkshopModel(wage_ru_multiplier=3.0)  # the village on the page, built again
+    tajik = np.flatnonzero(village.state.origin == 0).tolist()
+    assert 0 < len(tajik) < 300
+    wait_until(lambda: rc.find(v.Select, label="Household").widget.items == tajik, timeout=30)
     rc.close()
 
 

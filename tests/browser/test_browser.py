@@ -199,6 +199,10 @@ def test_workshop_steps_and_explains(page, dashboard, artifacts):
     expect(counter).to_have_text("Month 1", timeout=RUN_S)
     shoot(page, artifacts, "workshop")
 
+    page.locator(".origin-choice").get_by_role("button", name="Tajikistan").click()  # one village
+    expect(page.get_by_text("Where the working-age members are (Tajikistan)")).to_be_visible()
+    page.locator(".origin-choice").get_by_role("button", name="All three").click()
+
     page.set_viewport_size({"width": 1920, "height": 1080})
     assert min(slider_widths(page).values()) >= SLIDER_MIN_PX
     page.set_viewport_size({"width": 1366, "height": 768})
