@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.data import ORIGIN_NAMES, ORIGINS
 from sim.defaults import MEMBER_HOUSEHOLDS
-from sim.ensemble import Ensemble, prepare, run_ensemble, summarise
+from sim.ensemble import Ensemble, member_bands, prepare, run_ensemble
 from sim.errors import InputError
 from sim.indicators import HOUSEHOLDS, PCT_GDP, PERSONS, REGISTRY, SHARE, USD_MONTH, USD_PERSON, annual
 from sim.scenario import Scenario
@@ -117,7 +117,7 @@ class Comparison:
             other = other[other["year"] == year]
         months = base.groupby(["year", "origin"])["months"].first()
         diff = _differences(base.drop(columns="months"), other.drop(columns="months"), ("year", "origin"))
-        table = summarise(diff, by=("year", "origin"))
+        table = member_bands(diff, by=("year", "origin"))
         means = _means(base, other, ("year", "origin"))
         table = table.merge(means, on=["year", "origin", "indicator"], how="left")
         index = pd.MultiIndex.from_frame(table[["year", "origin"]])
@@ -203,7 +203,7 @@ def compare_ensembles(base: Ensemble, other: Ensemble) -> Comparison:
     values = diff.drop(columns=["member", *keys]).to_numpy(dtype=float)
     changed = np.any(np.nan_to_num(values) != 0.0, axis=1)
     first = pd.Timestamp(diff.loc[changed, "date"].min()) if changed.any() else None
-    table = summarise(diff, by=keys)
+    table = member_bands(diff, by=keys)
     table = table.merge(_means(base.members, other.members, keys), on=[*keys, "indicator"], how="left")
     table = table[["date", "origin", "indicator", "base_mean", "other_mean", "mean", "p05", "p95"]]
     metadata = {

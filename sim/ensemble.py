@@ -82,7 +82,7 @@ def read_discrepancy(posterior: str | Path) -> dict[tuple[str, str], float]:
     return out
 
 
-def summarise(
+def member_bands(
     members: pd.DataFrame,
     by: Sequence[str] = KEY_COLUMNS,
     structural: Mapping[tuple[str, str], float] | None = None,
@@ -358,7 +358,7 @@ def run_ensemble(
     )
     return Ensemble(
         members=members,
-        summary=summarise(members, structural=structural if draws else None),
+        summary=member_bands(members, structural=structural if draws else None),
         seeds=member_seed,
         band_kind=band_kind,
         metadata=metadata,

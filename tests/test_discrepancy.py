@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from calibration import discrepancy, rolling
-from sim.ensemble import summarise
+from sim.ensemble import member_bands
 
 
 def _targets(points: dict[str, list[tuple[str, float]]]) -> pd.DataFrame:
@@ -104,8 +104,9 @@ def test_ensemble_structural_error_widens_only_the_named_levels():
         "origin": ["TJ", "KG"] * 3, "remittances_usd": [100.0, 50.0, 102.0, 51.0, 98.0, 49.0],
         "migrants_ru": [1.0, 2.0, 1.0, 2.0, 1.0, 2.0],
     })  # fmt: skip
-    plain = summarise(members).set_index(["origin", "indicator"])
-    wide = summarise(members, structural={("remittances_usd", "TJ"): 0.2}).set_index(["origin", "indicator"])
+    plain = member_bands(members).set_index(["origin", "indicator"])
+    wide = member_bands(members, structural={("remittances_usd", "TJ"): 0.2})
+    wide = wide.set_index(["origin", "indicator"])
     assert wide.loc[("TJ", "remittances_usd"), "mean"] == plain.loc[("TJ", "remittances_usd"), "mean"]
     assert wide.loc[("TJ", "remittances_usd"), "p95"] > 1.3 * plain.loc[("TJ", "remittances_usd"), "p95"]
     for key in (("KG", "remittances_usd"), ("TJ", "migrants_ru")):

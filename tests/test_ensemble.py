@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from sim.compare import compare, compare_ensembles
-from sim.ensemble import POSTERIOR_AND_SEED, SEED_ONLY, member_seeds, run_ensemble, summarise
+from sim.ensemble import POSTERIOR_AND_SEED, SEED_ONLY, member_bands, member_seeds, run_ensemble
 from sim.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +76,7 @@ def test_summary_by_hand():
             "banned": [1.0, 2.0, 3.0, 10.0, 10.0, 40.0],
         }
     )
-    table = summarise(members).set_index("date")
+    table = member_bands(members).set_index("date")
     assert list(table.columns) == ["origin", "indicator", "mean", "p05", "p95"]
     jan, feb = table.loc["2020-01-01"], table.loc["2020-02-01"]
     # linear interpolation between ordered members: p05 = x0 + 0.1 (x1 - x0), p95 = x1 + 0.9 (x2 - x1)

@@ -13,7 +13,7 @@ import pytest
 
 import sim
 from sim.compare import compare_ensembles
-from sim.ensemble import Ensemble, run_ensemble, summarise
+from sim.ensemble import Ensemble, member_bands, run_ensemble
 from sim.errors import InputError
 from sim.months import format_month, parse_month
 
@@ -124,7 +124,7 @@ def base_ensemble() -> Ensemble:
 
 def _versus_base(base: Ensemble, name: str, until: str):
     members = base.members[base.members["date"] <= f"{until}-01"].reset_index(drop=True)
-    cut = Ensemble(members, summarise(members), base.seeds, base.band_kind, base.metadata)
+    cut = Ensemble(members, member_bands(members), base.seeds, base.band_kind, base.metadata)
     other = run_ensemble(SCENARIOS / f"{name}.toml", seeds=SEEDS, seed=ROOT_SEED,
                          households=HOUSEHOLDS, until=until)  # fmt: skip
     return compare_ensembles(cut, other)

@@ -132,12 +132,12 @@ def ensemble_lines(result, year: int | None = None) -> list[str]:
     """Yearly mean and 5-95% band of the key indicators, per origin."""
     from sim.compare import KEY_INDICATORS, annual_members, label_and_unit
     from sim.data import ORIGIN_NAMES, ORIGINS
-    from sim.ensemble import summarise
+    from sim.ensemble import member_bands
     from sim.indicators import USD_MONTH
 
     yearly = annual_members(result.members)
     year = int(yearly["year"].max()) if year is None else year
-    table = summarise(yearly[yearly["year"] == year].drop(columns="months"), by=("year", "origin"))
+    table = member_bands(yearly[yearly["year"] == year].drop(columns="months"), by=("year", "origin"))
     lines = [f"{result.scenario_name}, {year}: mean (5-95% band) over {len(result.seeds)} members; "
              f"band: {result.band_kind}"]  # fmt: skip
     for name in KEY_INDICATORS:
