@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.defaults import MEMBER_HOUSEHOLDS
+from sim.ensemble import band, structural_band
 from sim.indicators import REGISTRY, combine_origins
 from sim.scenario import Scenario
 
@@ -158,7 +159,7 @@ def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
     -------
     DataFrame
         One row per indicator: ``indicator, reference, scenario, difference, relative``,
-        and ``low``/``high``, the smallest and largest difference over seeds.
+        and ``low``/``high``, the band of the difference over members (:func:`sim.ensemble.band`).
         Rates (poverty, remittances as % of GDP) are in percent, their differences in points;
         means over seeds.
     """
@@ -180,8 +181,8 @@ def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
                 "scenario": scen_mean,
                 "difference": float(diff.mean()),
                 "relative": float(diff.mean() / ref_mean) if ref_mean else np.nan,
-                "low": float(diff.min()),
-                "high": float(diff.max()),
+                "low": float(band(diff.to_numpy())[0]),
+                "high": float(band(diff.to_numpy())[1]),
             }
         )
     return pd.DataFrame(out)
@@ -220,19 +221,11 @@ def headline_years(series: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([headline(series, y).assign(year=y) for y in years], ignore_index=True)
 
 
-def level_band(wide: pd.DataFrame, sigma: float) -> tuple[pd.Series, pd.Series]:
-    """The 90% band of a level: the members' range and a log-normal structural error, added in log space."""
-    mean = wide.mean(axis=1)
-    spread = np.log(wide.max(axis=1) / mean).fillna(0.0).clip(lower=0.0)
-    half = np.sqrt(spread**2 + (1.6448536 * sigma) ** 2)
-    return mean * np.exp(-half), mean * np.exp(half)
-
-
 def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, str], title: str = "",
               year: int | None = None, history_end: pd.Timestamp | None = None, after_label: str = "",
               structural: float = 0.0, grades: dict[str, str] | None = None, dpi: int = 90,
               decimal_comma: bool = False) -> bytes:  # fmt: skip
-    """A 2x3 panel chart: each indicator over time, mean and range over members, both runs.
+    """A 2x3 panel chart: each indicator over time, mean and 5-95% band over members, both runs.
 
     The reference's remittance share also carries ``structural`` (the
     calibration's structural error, log sd); months after ``history_end`` are
@@ -266,9 +259,10 @@ def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, s
             color, label = styles[run]
             part = series[series["run"] == run]
             wide = part.pivot_table(index="date", columns="seed", values=name) * scale
-            low, high = wide.min(axis=1), wide.max(axis=1)
             if run == "reference" and name == "remittances_gdp_pct" and structural > 0:
-                low, high = level_band(wide, structural)
+                low, high = structural_band(wide.to_numpy().T, structural)
+            else:
+                low, high = band(wide.to_numpy(), axis=1)
             ax.fill_between(wide.index, low, high, color=color, alpha=0.25, lw=0)
             ax.plot(wide.index, wide.mean(axis=1), color=color, lw=1.6, label=label)
         if year is not None:

@@ -27,16 +27,16 @@ TEXT: dict[str, dict[str, str]] = {
     "whatif_intro": {
         "en": "Start from a scenario (the baseline is what happened, then a projection), change policy "
               "levers, press **Run**. The model runs the scenario and the baseline three times each with "
-              "the same random numbers and parameters; lines show the average, bands the range of the "
+              "the same random numbers and parameters; lines show the average, bands 5-95% over the "
               "three runs.",
         "ru": "Выберите сценарий (базовый — то, что произошло, и далее прогноз), измените меры политики "
               "и нажмите **Запустить**. Модель трижды считает сценарий и базовый вариант с одинаковыми "
-              "случайными числами и параметрами; линии — среднее, полосы — разброс трёх расчётов."},
+              "случайными числами и параметрами; линии — среднее, полосы — 5–95% по трём расчётам."},
     "band_note": {
-        "en": "Bands: the range of {members} members, each a particle of the 2010-2021 calibration with its "
+        "en": "Bands: 5-95% over {members} members, each a particle of the 2010-2021 calibration with its "
               "own seed (posterior and seed noise); the baseline's remittance share also carries the model's "
               "structural error. Differences share particles and seeds, so the structural error cancels.",
-        "ru": "Полосы — разброс {members} расчётов, каждый с параметрами из калибровки 2010–2021 и своим "
+        "ru": "Полосы — 5–95% по {members} расчётам, каждый с параметрами из калибровки 2010–2021 и своим "
               "зерном (апостериорная неопределённость и случайность); для доли переводов в базовом варианте "
               "добавлена структурная ошибка модели. Разности считаются на общих параметрах и зёрнах, "
               "поэтому структурная ошибка в них сокращается."},
@@ -103,8 +103,8 @@ TEXT: dict[str, dict[str, str]] = {
                  "ru": "{indicator}: на {amount} {direction}, чем в базовом варианте{rel}."},
     "same": {"en": "{indicator}: about the same as in the baseline{rel}.",
              "ru": "{indicator}: примерно как в базовом варианте{rel}."},
-    "range_words": {"en": "; between {low} and {high} across the members",
-                    "ru": "; по расчётам — от {low} до {high}"},
+    "range_words": {"en": "; between {low} and {high} across the members (5-95%)",
+                    "ru": "; по расчётам — от {low} до {high} (5–95%)"},
     "more": {"en": "more", "ru": "больше"},
     "less": {"en": "fewer", "ru": "меньше"},
     "points": {"en": "{value} percentage points", "ru": "{value} п.п."},
@@ -113,14 +113,14 @@ TEXT: dict[str, dict[str, str]] = {
     "col_scenario": {"en": "Scenario", "ru": "Сценарий"},
     "col_difference": {"en": "Difference", "ru": "Разница"},
     "col_words": {"en": "In words", "ru": "Словами"},
-    "col_range": {"en": "Difference, range over members", "ru": "Разница: разброс расчётов"},
+    "col_range": {"en": "Difference, 5-95% over members", "ru": "Разница: 5–95% по расчётам"},
     "col_country": {"en": "Country", "ru": "Страна"},
     "col_year": {"en": "Year", "ru": "Год"},
-    "col_low": {"en": "Difference, lowest member", "ru": "Разница, наименьшая"},
-    "col_high": {"en": "Difference, highest member", "ru": "Разница, наибольшая"},
-    "range_note": {"en": "Range: the smallest and largest difference among the {members} members (each a "
-                         "calibrated parameter set with its own seed). The CSV holds every year.",
-                   "ru": "Разброс — наименьшая и наибольшая разница среди {members} расчётов (у каждого свой "
+    "col_low": {"en": "Difference, 5th percentile over members", "ru": "Разница, 5-й процентиль"},
+    "col_high": {"en": "Difference, 95th percentile over members", "ru": "Разница, 95-й процентиль"},
+    "range_note": {"en": "5-95%: the band of the difference over the {members} members (each a calibrated "
+                         "parameter set with its own seed). The CSV holds every year.",
+                   "ru": "5–95% — полоса разницы по {members} расчётам (у каждого свой "
                          "набор откалиброванных параметров и своё зерно). В CSV — все годы."},
     "year_note": {"en": "Yellow: {year}, the year of the table below (at first the first full year in which "
                         "the scenario's own change acts).",
@@ -131,10 +131,10 @@ TEXT: dict[str, dict[str, str]] = {
     "difference": {"en": "Scenario − baseline", "ru": "Сценарий − базовый"},
     "band_note_difference": {
         "en": "Lines: the scenario minus the baseline, member by member (same seed and parameters), "
-              "averaged; bands: the range of the {members} members' differences (posterior and seed noise; "
+              "averaged; bands: 5-95% of the {members} members' differences (posterior and seed noise; "
               "a shared structural error cancels). Rates in percentage points.",
         "ru": "Линии — сценарий минус базовый вариант, расчёт за расчётом (то же зерно и параметры), "
-              "в среднем; полосы — разброс разниц {members} расчётов (апостериорная неопределённость и "
+              "в среднем; полосы — 5–95% разниц {members} расчётов (апостериорная неопределённость и "
               "случайность; общая структурная ошибка сокращается). Доли — в процентных пунктах."},
     "view_annual": {"en": "Yearly", "ru": "По годам"},
     "view_monthly": {"en": "Monthly", "ru": "По месяцам"},

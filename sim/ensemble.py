@@ -107,7 +107,7 @@ def member_bands(
     cube = ordered[columns].to_numpy(dtype=float).reshape(n_members, len(keys), len(columns))
     with _quiet_nan():
         mean = np.nanmean(cube, axis=0)
-        low, high = np.nanpercentile(cube, [5, 95], axis=0)
+        low, high = band(cube)
         if structural:
             _widen(cube, keys, columns, structural, low, high)
     out = pd.DataFrame({key: np.repeat(keys[key].to_numpy(), len(columns)) for key in by})
@@ -118,20 +118,44 @@ def member_bands(
     return out
 
 
-def _widen(cube, keys, columns, structural, low, high) -> None:
-    """Replace the band of the levels named in ``structural`` with member x structural-error quantiles."""
+BAND = (5.0, 95.0)  # percentiles of the band every table and chart shows, over members
+
+
+def band(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The band over members along ``axis``: the 5th and 95th percentiles (:data:`BAND`).
+
+    Percentiles interpolate linearly between members, so with three members
+    they lie close to the smallest and largest value. The one definition of
+    a band: ensembles, comparisons and the dashboard's what-if page use it.
+    """
+    with _quiet_nan():
+        low, high = np.nanpercentile(values, BAND, axis=axis)
+    return low, high
+
+
+def structural_band(values: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
+    """The band of levels ``values`` (members x points) with a log-normal structural error ``sigma``.
+
+    Each member stands for :data:`STRUCTURAL_DRAWS` values ``x * exp(sigma * z)``
+    at the normal quantiles ``z`` (no random draws); the band is :func:`band`
+    of them all.
+    """
     from statistics import NormalDist
 
     z = np.array([NormalDist().inv_cdf((i + 0.5) / STRUCTURAL_DRAWS) for i in range(STRUCTURAL_DRAWS)])
+    spread = values[:, :, None] * np.exp(sigma * z)[None, None, :]
+    return band(spread.transpose(1, 0, 2).reshape(values.shape[1], -1), axis=1)
+
+
+def _widen(cube, keys, columns, structural, low, high) -> None:
+    """Replace the band of the levels named in ``structural`` with :func:`structural_band`."""
     origins = keys["origin"].to_numpy() if "origin" in keys else None
     for (column, origin), sigma in structural.items():
         if column not in columns or origins is None:
             continue
         j = columns.index(column)
         rows = np.flatnonzero(origins == origin)
-        values = cube[:, rows, j][:, :, None] * np.exp(sigma * z)[None, None, :]
-        values = values.transpose(1, 0, 2).reshape(len(rows), -1)
-        low[rows, j], high[rows, j] = np.nanpercentile(values, [5, 95], axis=1)
+        low[rows, j], high[rows, j] = structural_band(cube[:, rows, j], sigma)
 
 
 class _quiet_nan:

@@ -141,10 +141,23 @@ def test_headline_differences_in_words(english):
     words = describe(table.reset_index().iloc[0], 2015)
     assert words.startswith("Migrants in Russia: 20 more") and "(+9.9%)" in words
     low, high = table.loc["migrants_ru", ["low", "high"]]
-    assert words.endswith(f"; between +{low:,.0f} and +{high:,.0f} across the members.")
+    assert words.endswith(f"; between +{low:,.0f} and +{high:,.0f} across the members (5-95%).")
+    assert (low, high) == (20.0, 20.0)  # both members: 10 more in each of two origins
     assert "about the same" in describe(table.reset_index().iloc[2], 2015)
     with pytest.raises(ValueError):
         headline(national(synthetic_frame()), 1999)
+
+
+def test_one_band_definition_worked_by_hand():
+    """sim.ensemble.band: 5th and 95th percentiles, linear between members; the what-if page uses it."""
+    from sim.ensemble import band, structural_band
+
+    low, high = band(np.array([[0.0, 5.0], [10.0, 5.0], [20.0, 5.0]]))  # three members, two points
+    assert low.tolist() == pytest.approx([1.0, 5.0]) and high.tolist() == pytest.approx([19.0, 5.0])
+    same = structural_band(np.array([[0.0, 5.0], [10.0, 5.0], [20.0, 5.0]]), 0.0)  # each member x64
+    assert same[0].tolist() == pytest.approx([0.0, 5.0]) and same[1].tolist() == pytest.approx([20.0, 5.0])
+    wider = structural_band(np.array([[5.0], [5.0], [5.0]]), 0.2)  # log-normal error around 5
+    assert wider[0][0] == pytest.approx(5.0 * np.exp(-1.6449 * 0.2), rel=0.02)
 
 
 # --- pages ----------------------------------------------------------------------------------------
@@ -209,8 +222,8 @@ def test_whatif_csv_holds_every_year_in_the_sessions_language(english):
     assert sorted(set(table["year"])) == [2010, 2011]
     english_csv = whatif.table_csv(table, "Tajikistan").splitlines()
     assert next(csv.reader(english_csv[:1])) == ["Country", "Year", "Indicator", "Baseline", "Scenario",
-                                                 "Difference", "Difference, lowest member",
-                                                 "Difference, highest member"]  # fmt: skip
+                                                 "Difference", "Difference, 5th percentile over members",
+                                                 "Difference, 95th percentile over members"]  # fmt: skip
     assert english_csv[1].startswith("Tajikistan,2010,Migrants in Russia,101.50,1101.50,1000.00")
     assert "e+" not in "\n".join(english_csv)  # no scientific notation
     lang.set("ru")
