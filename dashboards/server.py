@@ -45,6 +45,7 @@ def environment(results: Path, cache: Path = DEFAULT_CACHE, base: dict | None = 
         else:  # only workqueue: dashboards.ensemble serialises the runs
             env.pop("NUMBA_THREADING_LAYER", None)
     env[ENV_RESULTS] = str(Path(results).resolve())
+    env["MIGSIM_WARM_UP"] = "1"  # run the what-if baseline at start-up (dashboards.app._warm_up)
     env["MPLBACKEND"] = "Agg"
     env.setdefault("SOLARA_CHECK_HOOKS", "off")  # a development aid; it parses every page on start
     paths = [str(PROJECT_ROOT), *filter(None, env.get("PYTHONPATH", "").split(os.pathsep))]

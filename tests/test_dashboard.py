@@ -482,6 +482,8 @@ def test_server_environment(tmp_path):
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
     assert env.get("NUMBA_THREADING_LAYER") == thread_safe_layer()  # never workqueue for a server
     assert env["MIGSIM_RESULTS"] == str((tmp_path / "res").resolve())
+    assert env["SOLARA_THEME_SHOW_BANNER"] == "False"
+    assert env["MIGSIM_WARM_UP"] == "1"  # the server warms the what-if baseline; tests importing app do not
     assert command("127.0.0.1", 9999)[-5:] == ["--production", "--host", "127.0.0.1", "--port", "9999"]
 
 
