@@ -211,9 +211,19 @@ def NetworkView(model: WorkshopModel, tick: int):
                           ban=percent(p.hazard_ru_after_law, 1)))  # fmt: skip
         origins = [t(f"country_{code}") for code in ORIGINS]
         places = {t("all_short"): "all", **{t(f"country_{code}"): code for code in ORIGINS}}
+
+        def show(label: str) -> None:
+            """Show one origin (or all); the household up close becomes one of its households."""
+            code = places[label]
+            shown_origin.set(code)
+            if code == "all":
+                return
+            mine = np.flatnonzero(model.state.origin == ORIGINS.index(code))
+            if int(selected.value) not in mine:
+                selected.set(int(mine[0]))
+
         solara.ToggleButtonsSingle(value=next(k for k, v in places.items() if v == shown_origin.value),
-                                   values=list(places), on_value=lambda k: shown_origin.set(places[k]),
-                                   classes=["origin-choice"])  # fmt: skip
+                                   values=list(places), on_value=show, classes=["origin-choice"])  # fmt: skip
         origin = None if shown_origin.value == "all" else ORIGINS.index(shown_origin.value)
         solara.Image(network_png(model, selected.value, labels, origins, origin), width="100%")
 

@@ -262,12 +262,15 @@ def test_workshop_steps_resets_and_keeps_the_last_run(kernel_context, english):
     # the run before Reset stays on the shares chart, explained
     rc.find(v.Html, children=["Dashed: the run before the last Reset, to compare with."]).wait_for(timeout=30)
 
+    rc.find(v.Select, label="Household").widget.v_model = 299  # an Uzbek household (origins in order)
+    wait_until(lambda: workshop.selected.value == 299, timeout=30)
     origins = next(w for w in rc.find(v.BtnToggle).widgets if w.children[0].children == ["All three"])
     origins.v_model = 1  # one village: Tajikistan's households only, and its shares
     village = WorkshopModel(wage_ru_multiplier=3.0)  # the village on the page, built again
     tajik = np.flatnonzero(village.state.origin == 0).tolist()
     assert 0 < len(tajik) < 300
     wait_until(lambda: rc.find(v.Select, label="Household").widget.items == tajik, timeout=30)
+    assert workshop.selected.value in tajik  # the household up close (and its ring in the picture) follows
     rc.close()
 
 
