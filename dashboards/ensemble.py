@@ -173,6 +173,7 @@ def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
         ref = yearly.loc["reference", name] * scale
         scen = yearly.loc["scenario", name] * scale
         diff = (scen - ref.reindex(scen.index)).dropna()
+        low, high = band(diff.to_numpy())
         ref_mean, scen_mean = float(ref.mean()), float(scen.mean())
         out.append(
             {
@@ -181,8 +182,8 @@ def headline(series: pd.DataFrame, year: int) -> pd.DataFrame:
                 "scenario": scen_mean,
                 "difference": float(diff.mean()),
                 "relative": float(diff.mean() / ref_mean) if ref_mean else np.nan,
-                "low": float(band(diff.to_numpy())[0]),
-                "high": float(band(diff.to_numpy())[1]),
+                "low": float(low),
+                "high": float(high),
             }
         )
     return pd.DataFrame(out)

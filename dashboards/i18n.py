@@ -342,6 +342,28 @@ def number(x: float, digits: int = 0, trim: bool = False) -> str:
     return text
 
 
+def place_name(code: str) -> str:
+    """An origin's name (``"TJ"``, ...) or, for ``"all"``, the three of them, in the session's language."""
+    return t("all_countries") if code == "all" else t(f"country_{code}")
+
+
+def place_options(codes, all_last: bool = False) -> dict[str, str]:
+    """``"all"`` and each origin code -> its short label ("All three", "Tajikistan", ...)."""
+    origins = {code: t(f"country_{code}") for code in codes}
+    every = {"all": t("all_short")}
+    return {**origins, **every} if all_last else {**every, **origins}
+
+
+def by_label(options: dict[str, str], value: str, on_value) -> dict:
+    """Keywords for a Select or ToggleButtonsSingle that shows labels and reports codes.
+
+    ``options`` maps each code to its label in the session's language;
+    ``value`` is the current code and ``on_value(code)`` receives the chosen one.
+    """
+    codes = {label: code for code, label in options.items()}
+    return {"values": list(codes), "value": options[value], "on_value": lambda label: on_value(codes[label])}
+
+
 @solara.component
 def LanguageSwitch():
     """``English`` / ``Русский``: sets the language of this session."""

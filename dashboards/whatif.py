@@ -16,8 +16,8 @@ from pathlib import Path
 
 import solara
 
-from dashboards import ensemble
-from dashboards.i18n import LanguageSwitch, indicator_label, lang, number, t
+from dashboards import ensemble, i18n
+from dashboards.i18n import LanguageSwitch, indicator_label, lang, number, place_name, t
 from dashboards.levers import COUNTRIES, Levers, apply_levers
 from sim.defaults import MEMBER_HOUSEHOLDS
 from sim.indicators import REGISTRY
@@ -191,7 +191,7 @@ def run_csv(frame, done: RunResult, origin: str) -> str:
         out[name] = out[name] * REGISTRY[name].to_percent
     out = out.rename(columns={"run": t("col_run"), "seed": t("col_seed"), "date": t("col_month"),
                               **{name: indicator_label(name) for name in ensemble.INDICATORS}})  # fmt: skip
-    place = t("all_countries") if origin == "all" else t(f"country_{origin}")
+    place = place_name(origin)
     draws = [{"seed": seed, **dict(params)} for seed, params in zip(SEEDS, members(), strict=True)]
     lines = [
         f"{t('csv_scenario')}: {title_of(done.inputs[0])} ({done.inputs[0]}), {place}",
@@ -278,10 +278,9 @@ def LeverControls(levers: solara.Reactive, outcome):
                            step=0.05,
                            on_value=setter("amnesty_share"))  # fmt: skip
         with solara.Row():
-            names = {**{t(f"country_{c}"): c for c in COUNTRIES}, t("all_short"): "all"}
-            solara.Select(t("country"), values=list(names),
-                          value=next(k for k, v in names.items() if v == lv.amnesty_country),
-                          on_value=lambda name: setter("amnesty_country")(names[name]))  # fmt: skip
+            countries = i18n.place_options(COUNTRIES, all_last=True)
+            pick = i18n.by_label(countries, lv.amnesty_country, setter("amnesty_country"))
+            solara.Select(t("country"), **pick)
             solara.InputText(t("month"), value=lv.amnesty_date, on_value=setter("amnesty_date"))
         Note(outcome, "amnesty")
     with solara.Card(t("kz_title"), subtitle=t("kz_help")):
@@ -328,7 +327,7 @@ def Results(done: RunResult, year: int, set_year):
     shown_series = solara.use_memo(shown, [id(series), annual, as_difference])
     labels = {name: indicator_label(name) for name in ensemble.INDICATORS}
     grades = {name: REGISTRY[name].grade_words(lang.value) for name in ensemble.INDICATORS}
-    place = t("all_countries") if origin.value == "all" else t(f"country_{origin.value}")
+    place = place_name(origin.value)
     sigma = ensemble.structural_error(str(POSTERIOR))
     weight = frame[frame["run"] == "reference"].groupby("origin")["remittances_usd"].sum()
     if origin.value == "all":  # remittance-weighted over the origins
@@ -344,18 +343,12 @@ def Results(done: RunResult, year: int, set_year):
                                   decimal_comma=lang.value == "ru")  # fmt: skip
 
     png = solara.use_memo(chart, [id(shown_series), year, lang.value, structural])
-    shows = {t("show_levels"): "levels", t("show_difference"): "difference"}
-    views = {t("view_annual"): "annual", t("view_monthly"): "monthly"}
+    views = {"annual": t("view_annual"), "monthly": t("view_monthly")}
+    shows = {"levels": t("show_levels"), "difference": t("show_difference")}
     with solara.Row():
-        places = {t("all_short"): "all", **{t(f"country_{c}"): c for c in COUNTRIES}}
-        solara.ToggleButtonsSingle(value=next(k for k, v in places.items() if v == origin.value),
-                                   values=list(places), on_value=lambda k: origin.set(places[k]))  # fmt: skip
-        current = next(k for k, v in views.items() if v == view_state.value)
-        solara.ToggleButtonsSingle(value=current, values=list(views),
-                                   on_value=lambda k: view_state.set(views[k]))  # fmt: skip
-        current = next(k for k, v in shows.items() if v == show_state.value)
-        solara.ToggleButtonsSingle(value=current, values=list(shows),
-                                   on_value=lambda k: show_state.set(shows[k]))  # fmt: skip
+        solara.ToggleButtonsSingle(**i18n.by_label(i18n.place_options(COUNTRIES), origin.value, origin.set))
+        solara.ToggleButtonsSingle(**i18n.by_label(views, view_state.value, view_state.set))
+        solara.ToggleButtonsSingle(**i18n.by_label(shows, show_state.value, show_state.set))
     solara.Image(png, width="100%")
     note = {"font-size": "0.85rem", "color": "#555", "display": "block"}
     solara.Text(t("band_note_difference" if as_difference else "band_note", members=len(SEEDS)), style=note)

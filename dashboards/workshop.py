@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import solara
 
-from dashboards.i18n import LanguageSwitch, number, t
+from dashboards.i18n import LanguageSwitch, by_label, number, place_name, place_options, t
 from dashboards.village import WorkshopModel, household_status
 from sim.data import ORIGINS
 
@@ -210,11 +210,9 @@ def NetworkView(model: WorkshopModel, tick: int):
                           net=number(p.beta_network, 1, trim=True),
                           ban=percent(p.hazard_ru_after_law, 1)))  # fmt: skip
         origins = [t(f"country_{code}") for code in ORIGINS]
-        places = {t("all_short"): "all", **{t(f"country_{code}"): code for code in ORIGINS}}
 
-        def show(label: str) -> None:
+        def show(code: str) -> None:
             """Show one origin (or all); the household up close becomes one of its households."""
-            code = places[label]
             shown_origin.set(code)
             if code == "all":
                 return
@@ -222,8 +220,8 @@ def NetworkView(model: WorkshopModel, tick: int):
             if int(selected.value) not in mine:
                 selected.set(int(mine[0]))
 
-        solara.ToggleButtonsSingle(value=next(k for k, v in places.items() if v == shown_origin.value),
-                                   values=list(places), on_value=show, classes=["origin-choice"])  # fmt: skip
+        solara.ToggleButtonsSingle(**by_label(place_options(ORIGINS), shown_origin.value, show),
+                                   classes=["origin-choice"])  # fmt: skip
         origin = None if shown_origin.value == "all" else ORIGINS.index(shown_origin.value)
         solara.Image(network_png(model, selected.value, labels, origins, origin), width="100%")
 
@@ -234,7 +232,7 @@ def SharesView(model: WorkshopModel, tick: int, previous):
     labels = {name: t(name) for name in SHARE_COLOURS}
     suffix = "" if shown_origin.value == "all" else f"_{shown_origin.value}"
     shares = _shares(model.datacollector.get_model_vars_dataframe(), suffix).iloc[-1]
-    place = t("all_countries") if not suffix else t(f"country_{shown_origin.value}")
+    place = place_name(shown_origin.value)
     with solara.Card(f"{t('shares_title')} ({place})", style={"width": "100%"}):
         solara.Image(shares_png(model, labels, t("month_counter", n=""), previous, t("previous_run"), suffix),
                      width="100%")  # fmt: skip

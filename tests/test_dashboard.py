@@ -46,13 +46,17 @@ def texts(rc, class_: str) -> list[str]:
     return [w.children[0] for w in rc.find(v.Html, class_=class_).widgets]
 
 
+def widgets(root):
+    """``root`` and every widget below it, depth first."""
+    yield root
+    for child in getattr(root, "children", None) or []:
+        if not isinstance(child, str):
+            yield from widgets(child)
+
+
 def with_class(root, name: str) -> list:
     """Every widget under ``root`` whose CSS classes include ``name`` (find() matches whole values)."""
-    found = [root] if name in (getattr(root, "class_", "") or "").split() else []
-    for child in getattr(root, "children", None) or []:
-        if hasattr(child, "children"):
-            found += with_class(child, name)
-    return found
+    return [w for w in widgets(root) if name in (getattr(w, "class_", "") or "").split()]
 
 
 def wait_until(condition, timeout: float) -> None:
@@ -543,17 +547,12 @@ def test_warming_the_reference_leaves_only_the_scenario_to_run(baseline_path):
 def rendered_text(root) -> str:
     """Every string a page shows: texts, labels, select items, Markdown, as one blob."""
     parts = []
-    for name in ("label", "hint", "placeholder", "title", "md"):
-        value = getattr(root, name, None)
-        if isinstance(value, str):
-            parts.append(value)
-    template = getattr(root, "template", None)
-    if template is not None:
-        parts.append(getattr(template, "template", template) if not isinstance(template, str) else template)
-    for item in getattr(root, "items", None) or []:
-        parts.append(str(item))
-    for child in getattr(root, "children", None) or []:
-        parts.append(child if isinstance(child, str) else rendered_text(child))
+    for widget in widgets(root):
+        parts += [getattr(widget, name, None) for name in ("label", "hint", "placeholder", "title", "md")]
+        template = getattr(widget, "template", None)
+        parts.append(template if isinstance(template, str) else getattr(template, "template", None))
+        parts += [str(item) for item in getattr(widget, "items", None) or []]
+        parts += [child for child in getattr(widget, "children", None) or [] if isinstance(child, str)]
     return "\n".join(p for p in parts if isinstance(p, str))
 
 
