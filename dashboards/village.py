@@ -137,25 +137,21 @@ class WorkshopModel(MigrationModel):
         """Positions of the households (computed once): each origin's ties laid out on their own.
 
         Households tie only within their origin; laid out together, the
-        three origins drift apart into small clusters. Here each origin gets
-        a networkx spring layout of its own ties, scaled with the square root
+        three origins drift apart into small clusters. Here each origin's own
+        layout (:meth:`origin_layout`) is scaled with the square root
         of its household count (at least 0.6 of the largest), on a fixed spot
         (two above, one below).
         """
         if self._layout is None:
-            import networkx as nx
-
             origin = self.state.origin
             largest = max(int((origin == o).sum()) for o in range(len(ORIGINS)))
             layout = {}
             for o, centre in enumerate(((-1.0, 1.0), (1.0, 1.0), (0.0, -1.1))):
-                members = np.flatnonzero(origin == o).tolist()
-                if not members:
+                count = int((origin == o).sum())
+                if not count:
                     continue
-                scale = 0.95 * max(0.6, np.sqrt(len(members) / largest))  # small origins stay readable
-                ties = self.graph.subgraph(members)
-                layout.update(nx.spring_layout(ties, seed=self.seed_value, iterations=60, scale=scale,
-                                               center=centre))  # fmt: skip
+                scale = 0.95 * max(0.6, np.sqrt(count / largest))  # small origins stay readable
+                layout.update({i: np.asarray(centre) + scale * xy for i, xy in self.origin_layout(o).items()})
             self._layout = layout
         return self._layout
 
