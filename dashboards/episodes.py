@@ -1,0 +1,117 @@
+"""The "What drove it?" page's precomputed answers: four episodes of the baseline, attributed once.
+
+``python -m dashboards.episodes`` (``make episodes``) runs
+:func:`sim.attribution.attribute` on ``scenarios/baseline.toml`` for each
+episode of :data:`EPISODES` and copies the small outputs the page reads
+(``attribution.csv``, ``ban_law_total.csv``, ``summary_en.txt``,
+``summary_ru.txt``) into ``dashboards/episodes/<from>-<to>/``, which is
+shipped with migsim. The runs themselves stay in ``results/episodes/`` (a
+rerun resumes from them). ``dashboards/episodes/settings.json`` records the
+size, the members and how long each episode took, with the code version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+FOLDER = Path(__file__).resolve().parent / "episodes"  # shipped: small CSV and text files only
+SCENARIO = "scenarios/baseline.toml"
+POSTERIOR = "calibration/runs/cal-2021/posterior.parquet"
+EPISODES = (("2013", "2015"), ("2019", "2021"), ("2021", "2022"), ("2024", "2025"))
+HOUSEHOLDS = 20_000  # the size the calibration was fitted at (sim.defaults.MEMBER_HOUSEHOLDS)
+SEEDS = 3  # members: each its own seed and posterior draw (the CLI's default is 5; see docs/dashboard.md)
+SEED = 0
+BY = ("region", "sex")  # who was hit: rows per region and sex besides "all"
+SHIPPED = ("attribution.csv", "ban_law_total.csv", "summary_en.txt", "summary_ru.txt")
+SETTINGS = "settings.json"
+
+
+def name(start: str, end: str) -> str:
+    """An episode's folder name, ``"2013-2015"``."""
+    return f"{start}-{end}"
+
+
+def available(folder: Path = FOLDER) -> list[str]:
+    """The episodes shipped in ``folder`` (those with an ``attribution.csv``), in :data:`EPISODES` order."""
+    known = [name(*pair) for pair in EPISODES]
+    found = {p.parent.name for p in folder.glob("*/attribution.csv")}
+    return [n for n in known if n in found] + sorted(found - set(known))
+
+
+def settings(folder: Path = FOLDER) -> dict:
+    """``settings.json``: the size the episodes were run at and each one's time (empty if missing)."""
+    path = folder / SETTINGS
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def precompute(start: str, end: str, households: int, seeds: int, runs_root: Path, folder: Path,
+               workers: int = 0) -> dict:  # fmt: skip
+    """Attribute one episode, copy its small outputs to ``folder/<from>-<to>/``; what it took."""
+    from sim.attribution import attribute
+    from sim.provenance import code_version
+
+    out = runs_root / name(start, end)
+    reused = len(list((out / "runs").glob("*.parquet")))  # a resumed episode's time is not its whole cost
+    began = time.perf_counter()
+    result = attribute(PROJECT_ROOT / SCENARIO, start, end, by=BY, seeds=seeds, seed=SEED,
+                       posterior=PROJECT_ROOT / POSTERIOR, households=households, out=out,
+                       workers=workers)  # fmt: skip
+    seconds = time.perf_counter() - began
+    result.write(out)
+    target = folder / name(start, end)
+    target.mkdir(parents=True, exist_ok=True)
+    for file in SHIPPED:
+        if (out / file).is_file():
+            shutil.copyfile(out / file, target / file)
+        else:
+            (target / file).unlink(missing_ok=True)
+    coalitions, _ = result.request.plan()
+    return {
+        "factors": list(result.request.factors),
+        "coalition_runs": len(coalitions) * seeds,
+        "ban_law_runs": 10 * seeds if result.ban_law is not None else 0,
+        "seconds": round(seconds, 1),
+        "runs_reused": reused,
+        "code_version": code_version(),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m dashboards.episodes [--episode 2013-2015] [--households N] [--seeds S]``."""
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboards.episodes", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--episode", action="append", choices=[name(*p) for p in EPISODES],
+                        help="only this episode (repeatable; default: all four)")  # fmt: skip
+    parser.add_argument("--households", "-n", type=int, default=HOUSEHOLDS)
+    parser.add_argument("--seeds", type=int, default=SEEDS)
+    parser.add_argument("--workers", type=int, default=0, help="Dask workers for the coalition runs")
+    parser.add_argument("--runs", type=Path, default=PROJECT_ROOT / "results" / "episodes",
+                        help="folder for the runs (resumable)")  # fmt: skip
+    args = parser.parse_args(argv)
+    chosen = [p for p in EPISODES if args.episode is None or name(*p) in args.episode]
+    record = settings()
+    if (
+        record.get("households", args.households) != args.households
+        or record.get("seeds", args.seeds) != args.seeds
+    ):
+        record = {}  # another size: the old timings do not describe the new files
+    record.update({"scenario": SCENARIO, "posterior": POSTERIOR, "households": args.households,
+                   "seeds": args.seeds, "seed": SEED, "by": list(BY), "workers": args.workers})  # fmt: skip
+    record.setdefault("episodes", {})
+    for start, end in chosen:
+        print(f"{name(start, end)}: {args.households:,} households x {args.seeds} members ...", flush=True)
+        record["episodes"][name(start, end)] = precompute(start, end, args.households, args.seeds, args.runs,
+                                                          FOLDER, args.workers)  # fmt: skip
+        print(f"{name(start, end)}: {record['episodes'][name(start, end)]}", flush=True)
+        FOLDER.mkdir(parents=True, exist_ok=True)
+        (FOLDER / SETTINGS).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+
+
+if __name__ == "__main__":
+    main()
