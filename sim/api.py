@@ -34,6 +34,7 @@ def run(
     until: str | None = None,
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    status_month: str | None = None,
     **levers: float,
 ) -> Results:
     """Simulate a scenario and return its results.
@@ -52,13 +53,17 @@ def run(
     progress : callable, optional
         Called as ``progress(steps_done, steps_total)`` after every month,
         spin-up included.
+    status_month : str, optional
+        ``YYYY-MM``: split the households by whether a member is banned at
+        the start of this month, so that the results can be read ``by``
+        ``status`` (:class:`sim.MigrationModel`).
     **levers
         Parameter overrides, as for :class:`sim.MigrationModel`.
     """
     set_threads(threads)
     model = MigrationModel(
         scenario=scenario, households=households, seed=seed, engine=engine, until=until,
-        progress=progress, **levers,
+        progress=progress, status_month=status_month, **levers,
     )  # fmt: skip
     while model.running:
         model.step()

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from sim import kernels as k
+from sim.errors import InputError
 
 KINDS = ("stock", "flow", "rate")
 PERSONS, HOUSEHOLDS = "persons", "households"
@@ -240,17 +241,31 @@ REGISTRY: Mapping[str, Indicator] = MappingProxyType({indicator.name: indicator 
 INDICATORS = tuple(REGISTRY)
 # results column -> kernel counter, for the counts of persons (the Mesa DataCollector's national totals)
 PERSON_COLUMNS = {i.name: i.counter for i in _ENTRIES if i.unit == PERSONS}
-KEYS = ("region", "sex")
+KEYS = ("region", "sex", "status")
 SEXES = ("male", "female")
+# Households with and without a member banned from Russia at the start of a chosen month (the
+# model's ``status_month``); cells of the second group follow those of the first.
+STATUSES = ("no_banned_member", "banned_member")
 
 
-def _groups(regions: pd.DataFrame, by: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
-    """Group labels and the cell -> group membership matrix."""
+def _groups(regions: pd.DataFrame, by: tuple[str, ...], n_cells: int) -> tuple[pd.DataFrame, np.ndarray]:
+    """Group labels and the cell -> group membership matrix.
+
+    Cell ``2 * r + sex`` is region ``r``; a run split by ban status has twice
+    the cells, the ``banned_member`` group's after the others.
+    """
+    n_status = n_cells // (2 * len(regions))
+    if "status" in by and n_status != len(STATUSES):
+        raise InputError(
+            "--by status: this run was not split by ban status; allowed: region, sex (a split "
+            "needs a status month: migsim run --status-month, or migsim attribute --by status)"
+        )
     cells = pd.DataFrame(
         {
-            "origin": np.repeat(regions["origin"].to_numpy(), 2),
-            "region": np.repeat(regions["region"].to_numpy(), 2),
-            "sex": np.tile(SEXES, len(regions)),
+            "origin": np.tile(np.repeat(regions["origin"].to_numpy(), 2), n_status),
+            "region": np.tile(np.repeat(regions["region"].to_numpy(), 2), n_status),
+            "sex": np.tile(SEXES, len(regions) * n_status),
+            "status": np.repeat(STATUSES[:n_status], 2 * len(regions)),
         }
     )
     keys = ["origin", *[key for key in KEYS if key in by]]
@@ -293,13 +308,15 @@ def build_frame(
     ----------
     cells : ndarray(int64, (n_months, n_cells, N_INDICATORS))
     regions : DataFrame
-        :func:`sim.population.regions`; cell ``2 * r + sex`` is region ``r``.
+        :func:`sim.population.regions`; cell ``2 * r + sex`` is region ``r``
+        (plus ``2 * len(regions)`` for the ``banned_member`` group of a run
+        split by ban status).
     weights, gdp_usd : ndarray(float64, (n_months, 3))
         Real households per simulated household; GDP of the month's year.
     dates : DatetimeIndex
         First day of each month.
     by : tuple of str
-        Extra keys from ``("region", "sex")``.
+        Extra keys from :data:`KEYS` (``status`` only for a run split by ban status).
     recorded_share : ndarray(float64, (n_months, 3)), optional
         Share of the remittances sent that the official statistics record
         (measurement, not behaviour: ``remittances_usd`` and
@@ -308,7 +325,7 @@ def build_frame(
     """
     from sim.data import ORIGINS
 
-    labels, member = _groups(regions, by)
+    labels, member = _groups(regions, by, cells.shape[1])
     grouped = np.einsum("tck,cg->tgk", cells, member)  # int64, exact
     origin_index = labels["origin"].map(ORIGINS.index).to_numpy()
     w = weights[:, origin_index]  # (T, G)
@@ -348,10 +365,10 @@ def annual(frame: pd.DataFrame, keys: Sequence[str] | None = None) -> pd.DataFra
         Monthly rows with ``date`` and indicator columns.
     keys : sequence of str, optional
         The group keys, ``year`` among them (default ``year`` and whichever of
-        origin, region and sex the frame holds).
+        origin and the :data:`KEYS` the frame holds).
     """
     if keys is None:
-        keys = ["year", *[c for c in ("origin", "region", "sex") if c in frame.columns]]
+        keys = ["year", *[c for c in ("origin", *KEYS) if c in frame.columns]]
     frame = frame.assign(year=frame["date"].dt.year)
     groups = frame.groupby(list(keys), sort=False)
     out = groups.agg({name: REGISTRY[name].over_year for name in present(frame)})

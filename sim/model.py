@@ -27,8 +27,8 @@ import numpy as np
 from sim import kernels
 from sim.data import ORIGINS
 from sim.errors import InputError
-from sim.indicators import PERSON_COLUMNS
-from sim.months import month_dates, parse_month
+from sim.indicators import PERSON_COLUMNS, STATUSES
+from sim.months import format_month, month_dates, parse_month
 from sim.network import NetworkSpec, build_network
 from sim.population import real_households, regions, synthesize
 from sim.scenario import Scenario, find_scenario, load_scenario
@@ -116,6 +116,12 @@ class MigrationModel(mesa.Model):
     progress : callable, optional
         Called as ``progress(steps_done, steps_total)`` after every month,
         spin-up included.
+    status_month : str, optional
+        ``YYYY-MM``: at the start of this month, split the households by
+        whether a member is banned from Russia then, and keep them in
+        their group for the rest of the run (the results' ``status`` key,
+        :data:`sim.indicators.STATUSES`). Before it every household counts
+        as without a banned member.
     **levers
         Overrides of behavioural, policy and driver parameters (names and
         ranges in :data:`sim.params.SPECS`), validated.
@@ -130,6 +136,7 @@ class MigrationModel(mesa.Model):
         until: str | None = None,
         network: NetworkSpec | None = None,
         progress: Callable[[int, int], None] | None = None,
+        status_month: str | None = None,
         **levers: float,
     ):
         if engine not in ENGINES:
@@ -157,8 +164,11 @@ class MigrationModel(mesa.Model):
         self.state = HouseholdState.initial(self.population, net, self.params.initial_aware, self.seed_value)
         self.timeline = compile_timeline(resolved, self.params)
         self.regions = regions()
-        self._origin_of_cell = np.repeat(self.regions["origin"].map(ORIGINS.index).to_numpy(), 2)
-        n_cells = 2 * len(self.regions)
+        self.status_index = self._status_index(status_month)
+        n_status = 1 if self.status_index is None else len(STATUSES)
+        self._origin_of_cell = np.tile(np.repeat(self.regions["origin"].map(ORIGINS.index).to_numpy(), 2),
+                                       n_status)  # fmt: skip
+        n_cells = 2 * len(self.regions) * n_status
         n_blocks = (self.state.n + kernels.BLOCK - 1) // kernels.BLOCK
         self.block_counters = np.zeros((n_blocks, n_cells, kernels.N_INDICATORS), dtype=np.int64)
         self.cells = np.zeros((self.timeline.n_months, n_cells, kernels.N_INDICATORS), np.int64)
@@ -185,6 +195,23 @@ class MigrationModel(mesa.Model):
             }
         )
         self.datacollector.collect(self)
+
+    def _status_index(self, status_month: str | None) -> int | None:
+        """The horizon month at whose start households are split by ban status (None: no split)."""
+        if status_month is None:
+            return None
+        month = parse_month(status_month, "status_month")
+        first, last = self.timeline.start, self.timeline.start + self.timeline.n_months - 1
+        if not first <= month <= last:
+            raise InputError(f"status_month = {status_month!r}; allowed: a month from "
+                             f"{format_month(first)} to {format_month(last)}")  # fmt: skip
+        return month - first
+
+    def _split_by_status(self) -> None:
+        """Move every household with a member banned this month into the cells of the ``banned`` group."""
+        state = self.state
+        banned = (state.m_ban_until > self.step_counter).any(axis=1)
+        state.cell_base[banned] += 2 * len(self.regions)
 
     @property
     def month_index(self) -> int:
@@ -230,6 +257,8 @@ class MigrationModel(mesa.Model):
             self.running = False
             return
         month = self.month_index
+        if month == self.status_index:
+            self._split_by_status()
         self._advance()
         self._record(month)
         self.datacollector.collect(self)

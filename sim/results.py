@@ -25,7 +25,8 @@ class Results:
     """The counters of a run and everything needed to turn them into tables.
 
     ``frame`` is the monthly table by origin; :meth:`table` gives breakdowns
-    by region and sex and yearly aggregates.
+    by region and sex (and by ban status, for a run split by it) and yearly
+    aggregates.
     """
 
     cells: np.ndarray

@@ -130,6 +130,18 @@ def test_contributions_and_drift_add_up_to_the_change(small):
     ).all()
 
 
+def test_who_was_hit_by_ban_status_splits_the_whole():
+    """``--by status``: the households with and without a banned member at the start of 2014 split
+    every factor's contribution (drift included) to the flows; the two groups add up to the whole."""
+    result = attribute(BASELINE, "2014", "2015", factors=["rouble", "entry_rules"], seeds=2, households=1500,
+                       by=["status"], indicators=["remittances_usd", "migrants_ru"])  # fmt: skip
+    table = result.table.set_index(["indicator", "origin", "factor", "group"])["contribution"]
+    assert set(result.table["group"]) == {"all", "status=no_banned_member", "status=banned_member"}
+    parts = table.drop("all", level="group").groupby(level=["indicator", "origin", "factor"]).sum()
+    whole = table.xs("all", level="group")
+    assert np.allclose(parts.sort_index(), whole.sort_index(), rtol=1e-9, atol=1e-6)
+
+
 def test_dask_workers_give_the_same_table(tmp_path):
     """Coalition and ban-law runs on a two-worker Dask cluster: the same numbers as in one process, and
     a rerun on Dask resumes from the files (runs nothing)."""

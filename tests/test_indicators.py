@@ -68,6 +68,37 @@ def test_every_entry_has_labels_kind_unit_and_rules():
         Indicator("odd", "level", "persons", "odd", "странный", "X", counter=0)
 
 
+def test_households_split_by_ban_status_stay_in_their_group(scenarios):
+    """``status_month``: the households with a member banned at its start, counted by hand from the
+    state, form the ``banned_member`` group from that month on; the split only regroups the counts."""
+    from sim.indicators import STATUSES
+    from sim.model import MigrationModel
+
+    law = scenarios[0].parent / "law.toml"  # the 2013 law from the first month: bans within months
+    law.write_text(f'[scenario]\nname = "law"\nextends = "{scenarios[0].name}"\n[[events]]\n'
+                   'type = "ban_law"\ndate = "2010-01"\nnote = "test"\n')  # fmt: skip
+    model = MigrationModel(law, households=600, seed=4, until="2011-06", status_month="2011-01")
+    while model.month_index < model.status_index:
+        model.step()
+    banned_now = int((model.state.m_ban_until > model.step_counter).any(axis=1).sum())
+    assert banned_now > 0
+    while model.running:
+        model.step()
+    split = model.results()
+    from sim.kernels import HOUSEHOLDS
+
+    half = split.cells.shape[1] // 2
+    in_group = split.cells[:, half:, HOUSEHOLDS].sum(axis=1)
+    assert (in_group[: model.status_index] == 0).all()
+    assert (in_group[model.status_index :] == banned_now).all()  # fixed: nobody joins or leaves
+    whole = sim.run(law, households=600, seed=4, until="2011-06")
+    pd.testing.assert_frame_equal(split.frame, whole.frame)
+    table = split.table(by=("status",))
+    assert set(table["status"]) == set(STATUSES)
+    with pytest.raises(sim.InputError, match="not split by ban status"):
+        whole.table(by=("status",))
+
+
 # ---- combining: hand-worked ---------------------------------------------------
 
 

@@ -133,7 +133,10 @@ def attribute(
         factor whose holding changes the scenario before ``end``. Factors not
         chosen act in every run, so their effect is inside ``drift``.
     by : sequence of str
-        Breakdowns (``region``, ``sex``); rows for each cell besides ``all``.
+        Breakdowns (``region``, ``sex``, ``status``); rows for each cell
+        besides ``all``. ``status`` groups households by whether a member is
+        banned from Russia at the start of the first period, and keeps them
+        there in every counterfactual.
     seeds : int
         Ensemble members; each has its own seed (and parameter draw).
     posterior : str or Path, optional

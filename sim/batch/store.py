@@ -25,6 +25,7 @@ import pandas as pd
 
 from sim.batch.spec import BatchSpec
 from sim.errors import InputError
+from sim.indicators import KEYS
 from sim.results import atomic_write, folder_lock, read_state
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ def read_results(out: str | Path) -> pd.DataFrame:
     if not parts:
         raise InputError(f"{out}: no finished runs under {folder}")
     frame = pd.concat([read_part(p).to_pandas() for p in parts], ignore_index=True)
-    keys = [c for c in ("run_id", "date", "origin", "region", "sex") if c in frame.columns]
+    keys = [c for c in ("run_id", "date", "origin", *KEYS) if c in frame.columns]
     duplicated = frame.duplicated(keys)
     if duplicated.any():
         first = frame.loc[duplicated, "run_id"].iloc[0]

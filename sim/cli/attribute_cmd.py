@@ -32,7 +32,9 @@ def attribute(
     ),  # fmt: skip
     factors: str = typer.Option(None, help="Comma-separated factors (default: all that change anything)."),
     by: str = typer.Option(
-        None, help="Who was hit: region, sex or region,sex (rows per cell besides 'all')."
+        None,
+        help="Who was hit: region, sex, status (a banned member at the start of --from), comma-separated "
+        "(rows per cell besides 'all').",
     ),
     seeds: int = typer.Option(5, help="Members (seeds); bands are their 5-95% range."),
     seed: int = typer.Option(0, help="Root seed."),

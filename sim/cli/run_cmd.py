@@ -98,7 +98,13 @@ def run(
     engine: str = typer.Option("numba", help="numba (fast) or mesa (one Agent per household)."),
     threads: int = typer.Option(None, help="numba threads (results do not depend on it)."),
     until: str = typer.Option(None, help="Last month, YYYY-MM."),
-    by: str = typer.Option(None, help="Extra keys: region, sex (comma-separated)."),
+    by: str = typer.Option(None, help="Extra keys: region, sex, status (comma-separated)."),
+    status_month: str = typer.Option(
+        None,
+        "--status-month",
+        help="YYYY-MM: split households by whether a member is banned at the start of this month "
+        "(needed for --by status; the groups stay fixed from then on).",
+    ),
     annual: bool = typer.Option(False, "--annual", help="Yearly aggregates."),
     out: Path = typer.Option(None, help="Output .parquet or .csv (default results/NAME.parquet)."),
     driver_path: str = typer.Option(
@@ -128,6 +134,11 @@ def run(
     from sim.results import check_output_path
 
     keys = parse_by(by)
+    if "status" in keys and status_month is None:
+        raise InputError("--by status needs --status-month YYYY-MM (the month at whose start households "
+                         "are split by whether a member is banned)")  # fmt: skip
+    if status_month is not None and posterior is not None:
+        raise InputError("--status-month: not with --posterior (the ensemble table has no breakdowns)")
     resolved = resolve_scenario(scenario)
     if until is not None:
         resolved = resolved.with_end(parse_month(until, "--until"))
@@ -146,7 +157,7 @@ def run(
     progress = Progress(resolved.name)
     try:
         results = run_scenario(resolved, households=households, seed=seed, engine=engine,
-                               threads=threads, progress=progress)  # fmt: skip
+                               threads=threads, progress=progress, status_month=status_month)  # fmt: skip
     except KeyboardInterrupt:
         progress.close()
         typer.echo(f"migsim: interrupted; nothing was written ({out} is written when a run ends)", err=True)
