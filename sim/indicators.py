@@ -79,7 +79,10 @@ class Indicator:
     label_en, label_ru : str
         Labels in lower case (tables, charts, lines of the CLI and the dashboards).
     source : str
-        The kernel counter(s) and how the column is derived, in words.
+        How the column is computed from the kernel's counters (``MIG_RU x weight``).
+    definition : str
+        What the column measures, in words (the indicator table of
+        ``docs/model.md`` is generated from these: ``python -m sim.params_doc``).
     counter : int, optional
         Kernel counter (``sim.kernels``). Alone: a count scaled to the
         population (counter x weight); with ``per``: the ratio
@@ -120,6 +123,7 @@ class Indicator:
     across: str = "sum"
     phrase: Phrase | None = None
     grade: str = "assumption"
+    definition: str = ""
 
     def __post_init__(self) -> None:
         where = f"indicator {self.name!r}"
@@ -127,8 +131,8 @@ class Indicator:
             raise ValueError(f"{where}: kind in {KINDS}, unit in {UNITS}, across in {ACROSS}")
         if self.grade not in GRADES:
             raise ValueError(f"{where}: grade {self.grade!r}; allowed: {', '.join(GRADES)}")
-        if not (self.label_en and self.label_ru and self.source):
-            raise ValueError(f"{where}: needs label_en, label_ru and source")
+        if not (self.label_en and self.label_ru and self.source and self.definition):
+            raise ValueError(f"{where}: needs label_en, label_ru, source and definition")
         derived = self.gdp_share_of is not None
         if (self.counter is None) != derived or (self.per is not None and derived):
             raise ValueError(f"{where}: give a counter (and optionally per) or gdp_share_of")
@@ -174,65 +178,89 @@ _NUMBER = ("выросло", "снизилось")  # verbs agreeing with "чи�
 # fmt: off
 _ENTRIES = (
     Indicator("migrants_ru", "stock", PERSONS, "migrants in Russia", "мигранты в России",
-              "MIG_RU: members located in Russia", counter=k.MIG_RU,
+              "MIG_RU x weight", counter=k.MIG_RU,
               phrase=Phrase("migrants in Russia", "число мигрантов из {of} в России", *_NUMBER),
-              grade="target"),
+              grade="target",
+              definition="members located in Russia"),
     Indicator("migrants_kz", "stock", PERSONS, "migrants in Kazakhstan", "мигранты в Казахстане",
-              "MIG_KZ: members located in Kazakhstan", counter=k.MIG_KZ,
-              phrase=Phrase("migrants in Kazakhstan", "число мигрантов из {of} в Казахстане", *_NUMBER)),
+              "MIG_KZ x weight", counter=k.MIG_KZ,
+              phrase=Phrase("migrants in Kazakhstan", "число мигрантов из {of} в Казахстане", *_NUMBER),
+              definition="members located in Kazakhstan"),
     Indicator("departures_ru", "flow", PERSONS, "departures to Russia", "выезды в Россию",
-              "DEP_RU: moves home -> Russia", counter=k.DEP_RU, grade="partly observed"),
+              "DEP_RU x weight", counter=k.DEP_RU, grade="partly observed",
+              definition="moves home -> Russia"),
     Indicator("departures_kz", "flow", PERSONS, "departures to Kazakhstan", "выезды в Казахстан",
-              "DEP_KZ: moves home -> Kazakhstan", counter=k.DEP_KZ, grade="partly observed"),
+              "DEP_KZ x weight", counter=k.DEP_KZ, grade="partly observed",
+              definition="moves home -> Kazakhstan"),
     Indicator("returns", "flow", PERSONS, "returns", "возвращения",
-              "RETURNS: moves home from abroad (returns, switches, removals)", counter=k.RETURNS,
-              grade="partly observed"),
+              "RETURNS x weight", counter=k.RETURNS,
+              grade="partly observed",
+              definition="moves home from abroad: voluntary returns (including switches of destination) and"
+                         " removals from Russia and Kazakhstan"),
     Indicator("irregular_ru", "stock", PERSONS, "irregular migrants in Russia",
               "работают в России без документов",
-              "IRREG_RU: members in Russia working irregularly", counter=k.IRREG_RU),
+              "IRREG_RU x weight", counter=k.IRREG_RU,
+              definition="members in Russia working irregularly"),
     Indicator("banned", "stock", PERSONS, "banned migrants", "люди с запретом въезда в Россию",
-              "BANNED: members with a standing Russian re-entry ban", counter=k.BANNED,
+              "BANNED x weight", counter=k.BANNED,
               phrase=Phrase("people with a re-entry ban", "число граждан {of} с запретом въезда", *_NUMBER),
-              grade="partly observed"),
+              grade="partly observed",
+              definition="members with a standing Russian re-entry ban, wherever they are"),
     Indicator("banned_unaware", "stock", PERSONS, "banned migrants unaware of their ban",
               "мигранты с запретом въезда, не знающие о нём",
-              "BANNED_UNAWARE: members with a ban their household does not know of",
-              counter=k.BANNED_UNAWARE),
+              "BANNED_UNAWARE x weight",
+              counter=k.BANNED_UNAWARE,
+              definition="members with a standing ban their household does not know of"),
     Indicator("denied_entry", "flow", PERSONS, "migrants denied entry", "мигранты, не допущенные на въезд",
-              "DENIED: members turned back at the Russian border", counter=k.DENIED),
+              "DENIED x weight", counter=k.DENIED,
+              definition="members turned back at the Russian border (unknown ban)"),
     Indicator("removals", "flow", PERSONS, "removals", "выдворения",
-              "REMOVED: detections in Russia (each with a ban) and removals from Kazakhstan",
-              counter=k.REMOVED, grade="partly observed"),
+              "REMOVED x weight",
+              counter=k.REMOVED, grade="partly observed",
+              definition="detections in Russia (each with a ban) plus removals from Kazakhstan (no ban)"),
     Indicator("vulnerable_returnees", "stock", PERSONS, "vulnerable returnees",
               "уязвимые вернувшиеся мигранты",
-              "VULNERABLE: returnees at home, banned, jobless, with few contacts abroad",
-              counter=k.VULNERABLE),
+              "VULNERABLE x weight",
+              counter=k.VULNERABLE,
+              definition="members at home who are returnees, banned, jobless this month and have few "
+                         "contacts abroad (7.10)"),
     Indicator("remittances_usd", "flow", USD_MONTH, "remittances received, USD",
               "полученные денежные переводы, долл. США",
-              "REMIT_CENTS / 100 x weight x the share the official series records",
+              "REMIT_CENTS / 100 x weight x recorded share",
               counter=k.REMIT_CENTS, cents=True, recorded=True,
               phrase=Phrase("remittances", "денежные переводы в {to}", "выросли", "снизились"),
-              grade="target"),
+              grade="target",
+              definition="money received from members in Russia and Kazakhstan, after transfer costs, as "
+                         "recorded by the official series (Uzbek amounts before 2017-09 times "
+                         "`uz_recorded_share`, from 2017 over `uz_series_share`, 7.14)"),
     Indicator("remittances_gdp_pct", "rate", PCT_GDP, "remittances, % of GDP", "денежные переводы, % ВВП",
               "100 x 12 x remittances_usd / GDP of the month's year",
               gdp_share_of="remittances_usd", across="gdp",
               phrase=Phrase("remittances as a share of GDP", "доля переводов в ВВП {of}",
-                            "выросла", "снизилась"), grade="target"),
+                            "выросла", "снизилась"), grade="target",
+              definition="the month's remittances annualised, as % of the origin's GDP in current USD of "
+                         "that calendar year; the mean of a full year equals the year's remittances as % of "
+                         "its GDP (the WDI measure)"),
     Indicator("income_per_capita_usd", "rate", USD_PERSON, "income per person, USD a month",
               "доход на человека, долл. США в месяц",
               "INCOME_CENTS / 100 / PERSONS (household level)",
-              counter=k.INCOME_CENTS, per=k.PERSONS, cents=True, household_level=True, across="households"),
+              counter=k.INCOME_CENTS, per=k.PERSONS, cents=True, household_level=True, across="households",
+              definition="household income (other income + home wages + all remittances received, recorded "
+                         "or not - lost fares) / persons, per month"),
     Indicator("poverty_rate", "rate", SHARE, "poverty rate", "уровень бедности",
               "POOR_HOUSEHOLDS / HOUSEHOLDS (household level)",
-              counter=k.POOR_HOUSEHOLDS, per=k.HOUSEHOLDS, household_level=True, across="households"),
+              counter=k.POOR_HOUSEHOLDS, per=k.HOUSEHOLDS, household_level=True, across="households",
+              definition="households with income below `poverty_line_usd * size` / all households"),
     Indicator("receiving_share", "rate", SHARE, "share of households receiving remittances",
               "доля домохозяйств, получающих переводы",
               "RECEIVING / HOUSEHOLDS (household level)",
               counter=k.RECEIVING, per=k.HOUSEHOLDS, household_level=True, across="households",
-              grade="partly observed"),
+              grade="partly observed",
+              definition="households receiving any remittance this month / households"),
     Indicator("households", "stock", HOUSEHOLDS, "households", "домохозяйства",
               "HOUSEHOLDS x weight (household level)", counter=k.HOUSEHOLDS, household_level=True,
-              grade="input"),
+              grade="input",
+              definition="households, scaled to the population"),
 )
 # fmt: on
 # Every results column, in the order of the results table (read-only)

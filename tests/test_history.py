@@ -192,6 +192,14 @@ def test_the_parameter_table_of_the_docs_is_up_to_date():
     assert text.splitlines()[start:end] == table_lines(), "run: python -m sim.params_doc"
 
 
+def test_the_indicator_table_of_the_docs_is_the_registry():
+    from sim.params_doc import INDICATOR_HEADER, MODEL_DOC, current_table, indicator_lines
+
+    text = MODEL_DOC.read_text(encoding="utf-8")
+    start, end = current_table(text, INDICATOR_HEADER)
+    assert text.splitlines()[start:end] == indicator_lines(), "run: python -m sim.params_doc"
+
+
 @pytest.mark.parametrize(
     "variable, value", [("wage_ru_rub", 1e15), ("rub_per_usd", 1e-9), ("wage_kz_kzt", 1e15)]
 )

@@ -56,16 +56,19 @@ def test_every_entry_has_labels_kind_unit_and_rules():
         assert indicator.name == name
         assert indicator.label_en and indicator.label_ru and cyrillic.search(indicator.label_ru), name
         assert indicator.kind in KINDS and indicator.unit in UNITS and indicator.source, name
+        assert indicator.definition, name
         assert indicator.over_year == ("sum" if indicator.kind == "flow" else "mean"), name
         assert (indicator.across == "sum") == (indicator.kind != "rate"), name
         words = indicator.words()
         assert words.en and words.ru and words.ru_rose and words.ru_fell, name
     with pytest.raises(ValueError, match="rates combine"):
         Indicator(
-            "odd", "rate", "share", "odd", "странный", "X / Y", counter=0, per=1
+            "odd", "rate", "share", "odd", "странный", "X / Y", counter=0, per=1, definition="odd"
         )  # no rule over origins
     with pytest.raises(ValueError, match="kind in"):
-        Indicator("odd", "level", "persons", "odd", "странный", "X", counter=0)
+        Indicator("odd", "level", "persons", "odd", "странный", "X", counter=0, definition="odd")
+    with pytest.raises(ValueError, match="definition"):
+        Indicator("odd", "stock", "persons", "odd", "странный", "X", counter=0)
 
 
 def test_households_split_by_ban_status_stay_in_their_group(scenarios):
