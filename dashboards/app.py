@@ -16,7 +16,7 @@ if str(ROOT) not in sys.path:  # `solara run dashboards/app.py` puts only dashbo
 
 import solara  # noqa: E402
 
-from dashboards import research, whatif, workshop  # noqa: E402
+from dashboards import drove, research, whatif, workshop  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
 
 WARM_UP_ENV = "MIGSIM_WARM_UP"  # "1" in the server that `migsim dashboard` starts (dashboards.server)
@@ -47,7 +47,7 @@ def _warm_up() -> None:
 threading.Thread(target=_warm_up, name="migsim-warm-up", daemon=True).start()
 
 PAGES = (("/", "nav_whatif", whatif.Page), ("workshop", "nav_workshop", workshop.Page),
-         ("research", "nav_research", research.Page))  # fmt: skip
+         ("research", "nav_research", research.Page), ("drove", "nav_drove", drove.Page))  # fmt: skip
 
 
 @solara.component

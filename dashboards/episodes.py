@@ -13,17 +13,21 @@ size, the members and how long each episode took, with the code version.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import shutil
 import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FOLDER = Path(__file__).resolve().parent / "episodes"  # shipped: small CSV and text files only
 SCENARIO = "scenarios/baseline.toml"
 POSTERIOR = "calibration/runs/cal-2021/posterior.parquet"
 EPISODES = (("2013", "2015"), ("2019", "2021"), ("2021", "2022"), ("2024", "2025"))
-HOUSEHOLDS = 20_000  # the size the calibration was fitted at (sim.defaults.MEMBER_HOUSEHOLDS)
+HOUSEHOLDS = 10_000  # half the size the calibration was fitted at (MEMBER_HOUSEHOLDS): affordable on 2 cores
 SEEDS = 3  # members: each its own seed and posterior draw (the CLI's default is 5; see docs/dashboard.md)
 SEED = 0
 BY = ("region", "sex")  # who was hit: rows per region and sex besides "all"
@@ -36,16 +40,71 @@ def name(start: str, end: str) -> str:
     return f"{start}-{end}"
 
 
-def available(folder: Path = FOLDER) -> list[str]:
+def available(folder: Path | None = None) -> list[str]:
     """The episodes shipped in ``folder`` (those with an ``attribution.csv``), in :data:`EPISODES` order."""
+    folder = folder or FOLDER
     known = [name(*pair) for pair in EPISODES]
     found = {p.parent.name for p in folder.glob("*/attribution.csv")}
     return [n for n in known if n in found] + sorted(found - set(known))
 
 
-def settings(folder: Path = FOLDER) -> dict:
+@dataclass(frozen=True)
+class Answer:
+    """One attribution as the page shows it: a shipped episode or a run of the page's form.
+
+    ``table`` has the columns of ``attribution.csv``; ``ban_law`` those of
+    ``ban_law_total.csv`` (or None); ``lines`` maps ``"en"`` and ``"ru"`` to
+    the plain-words lines (:meth:`sim.attribution.Attribution.lines`, in its
+    order); ``labels`` are the two periods (``("2013", "2015")``); ``key``
+    tells answers apart (the episode's name, or a run's number).
+    """
+
+    key: str
+    table: pd.DataFrame
+    ban_law: pd.DataFrame | None
+    lines: dict
+    labels: tuple[str, str]
+
+    @property
+    def indicators(self) -> list[str]:
+        return list(self.table["indicator"].unique())
+
+    @property
+    def origins(self) -> list[str]:
+        return list(self.table["origin"].unique())
+
+    def lines_for(self, indicator: str, lang: str) -> list[str]:
+        """The lines of one indicator (one per origin), then the ban law's (it is about the first indicator).
+
+        All lines if the count does not match the table (a file written by another version).
+        """
+        lines, indicators, origins = self.lines.get(lang, []), self.indicators, self.origins
+        plain = len(indicators) * len(origins)
+        if len(lines) not in (plain, plain + len(origins)):
+            return lines
+        k = indicators.index(indicator)
+        own = lines[k * len(origins) : (k + 1) * len(origins)]
+        return own + (lines[plain:] if k == 0 else [])
+
+
+@functools.cache
+def load(episode: str, folder: Path | None = None) -> Answer:
+    """A shipped episode (``"2013-2015"``) from its files; read once per process."""
+    where = (folder or FOLDER) / episode
+    table = pd.read_csv(where / "attribution.csv")
+    ban_path = where / "ban_law_total.csv"
+    ban_law = pd.read_csv(ban_path) if ban_path.is_file() else None
+    lines = {}
+    for lang in ("en", "ru"):
+        path = where / f"summary_{lang}.txt"
+        lines[lang] = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    start, end = episode.split("-")
+    return Answer(episode, table, ban_law, lines, (start, end))
+
+
+def settings(folder: Path | None = None) -> dict:
     """``settings.json``: the size the episodes were run at and each one's time (empty if missing)."""
-    path = folder / SETTINGS
+    path = (folder or FOLDER) / SETTINGS
     return json.loads(path.read_text()) if path.is_file() else {}
 
 

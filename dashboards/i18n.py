@@ -20,6 +20,7 @@ TEXT: dict[str, dict[str, str]] = {
     "nav_whatif": {"en": "What-if", "ru": "Что если"},
     "nav_workshop": {"en": "Workshop", "ru": "Семинар"},
     "nav_research": {"en": "Research", "ru": "Исследование"},
+    "nav_drove": {"en": "What drove it?", "ru": "Чем это вызвано?"},
     "language": {"en": "Language", "ru": "Язык"},
     # indicators: their labels are in sim.indicators.REGISTRY (indicator_label)
     # what-if page
@@ -300,6 +301,91 @@ TEXT: dict[str, dict[str, str]] = {
     "empty_folder": {"en": "No tables or charts in this folder.",
                      "ru": "В этой папке нет таблиц и графиков."},
     "runs_count": {"en": "{runs} runs, {indicator}", "ru": "{runs} расчётов, {indicator}"},
+    # "What drove it?" page
+    "drove_title": {"en": "What drove it?", "ru": "Чем это вызвано?"},
+    "drove_intro": {
+        "en": "How much of a change came from the rouble, Russia's economy, the re-entry bans, the entry "
+              "rules, and so on: each factor is held at its value before the first period in turn, and its "
+              "part of the change is its average effect over all orders of switching the factors on "
+              "(Shapley values). **Drift** is what changes with every factor held (momentum, seasonality).",
+        "ru": "Какая часть изменения пришлась на рубль, экономику России, запреты на въезд, правила въезда "
+              "и т. д.: каждый фактор по очереди фиксируется на значении до первого периода, а его доля в "
+              "изменении — средний эффект по всем порядкам включения факторов (значения Шепли). "
+              "**Инерция** — то, что меняется при всех зафиксированных факторах (тенденции, сезонность)."},
+    "episodes_title": {"en": "Episodes of the baseline (computed in advance)",
+                       "ru": "Эпизоды базового сценария (рассчитаны заранее)"},
+    "episodes_note": {
+        "en": "Computed in advance: {households} households per run, {seeds} members, each with its own seed "
+              "and parameters drawn from the 2010-2021 calibration; bands are 5-95% over the members.",
+        "ru": "Рассчитано заранее: {households} домохозяйств на расчёт, {seeds} расчёта, у каждого своё "
+              "зерно и параметры из калибровки 2010–2021; полосы — 5–95% по расчётам."},
+    "no_episodes": {"en": "No episodes are shipped with this copy: run `python -m dashboards.episodes`.",
+                    "ru": "В этой копии нет готовых эпизодов: запустите `python -m dashboards.episodes`."},
+    "chart_title": {"en": "{place}: {indicator}, change from {a} to {b}",
+                    "ru": "{place}: {indicator}, изменение с {a} по {b} г."},
+    "chart_note": {
+        "en": "Bars: mean over members ({unit}); whiskers: 5-95% over members; the dark bar is the total "
+              "change.",
+        "ru": "Столбцы — среднее по расчётам ({unit}); усы — 5–95% по расчётам; тёмный столбец — изменение "
+              "в целом."},
+    "unit_usd_m": {"en": "USD million", "ru": "млн долл. США"},
+    "unit_points": {"en": "percentage points", "ru": "процентные пункты"},
+    "unit_usd": {"en": "USD per person", "ru": "долл. на человека"},
+    "unit_persons": {"en": "persons", "ru": "человек"},
+    "unit_households": {"en": "households", "ru": "домохозяйств"},
+    "col_cause": {"en": "Cause", "ru": "Причина"},
+    "col_group": {"en": "Group", "ru": "Группа"},
+    "col_setting": {"en": "Ban parameters", "ru": "Параметры запретов"},
+    "total_change": {"en": "Total change", "ru": "Изменение в целом"},
+    "as_calibrated": {"en": "as calibrated", "ru": "как в калибровке"},
+    "ban_law_title": {"en": "The 2013 ban law's total effect in {year}",
+                      "ru": "Полный эффект закона о запретах 2013 г. в {year} г."},
+    "ban_law_note": {
+        "en": "The scenario against the same scenario without the law, in the second period: the stock of "
+              "bans built up since 2013, which a window sees only in part. Also with the two uncalibrated "
+              "ban parameters at the ends of their plausible ranges.",
+        "ru": "Сценарий в сравнении с тем же сценарием без закона, во втором периоде: накопленные с 2013 г. "
+              "запреты, которые окно видит лишь отчасти. Также при двух некалиброванных параметрах "
+              "запретов на краях их правдоподобных диапазонов."},
+    "hit_title": {"en": "Who was hit", "ru": "Кого это затронуло"},
+    "hit_note": {"en": "Each region and sex: its total change and each cause's part (means over members).",
+                 "ru": "Каждый регион и пол: изменение в целом и доля каждой причины (средние по расчётам)."},
+    "hit_pick": {"en": "Choose one country above to see its regions and sexes.",
+                 "ru": "Выберите одну страну выше, чтобы увидеть её регионы и пол."},
+    "group_male": {"en": "men", "ru": "мужчины"},
+    "group_female": {"en": "women", "ru": "женщины"},
+    "other_title": {"en": "Other periods", "ru": "Другие периоды"},
+    "other_help": {"en": "Any two years or two months of the baseline, a small size: a few minutes",
+                   "ru": "Любые два года или два месяца базового сценария, малый размер: несколько минут"},
+    "from_period": {"en": "From (YYYY or YYYY-MM)", "ru": "С (ГГГГ или ГГГГ-ММ)"},
+    "to_period": {"en": "To (YYYY or YYYY-MM)", "ru": "По (ГГГГ или ГГГГ-ММ)"},
+    "indicators": {"en": "Indicators", "ru": "Показатели"},
+    "factors": {"en": "Factors", "ru": "Факторы"},
+    "factors_help": {"en": "None chosen: every factor that changes anything in the window. Factors not "
+                           "chosen act in every run, so their effect is part of the drift.",
+                     "ru": "Если не выбрано ничего — все факторы, которые что-то меняют в этом окне. "
+                           "Невыбранные факторы действуют во всех расчётах, их эффект входит в инерцию."},
+    "members": {"en": "Members (seeds)", "ru": "Расчётов (зёрен)"},
+    "by_region_sex": {"en": "Who was hit: also by region and sex",
+                      "ru": "Кого затронуло: также по регионам и полу"},
+    "bad_households": {"en": "Households: from {low} to {high}", "ru": "Домохозяйств: от {low} до {high}"},
+    "bad_seeds": {"en": "Members: from {low} to {high}", "ru": "Расчётов: от {low} до {high}"},
+    "no_indicator": {"en": "Choose at least one indicator", "ru": "Выберите хотя бы один показатель"},
+    "runs_needed": {"en": "{runs} runs", "ru": "расчётов: {runs}"},
+    "running_runs": {"en": "Running: {done} of {total} runs done",
+                     "ru": "Идёт расчёт: готово {done} из {total}"},
+    "running_ban_law": {"en": "Running: the ban law's total effect...",
+                        "ru": "Идёт расчёт: полный эффект закона о запретах..."},
+    "all_active": {"en": "all active factors", "ru": "все действующие факторы"},
+    "results_for_drove": {
+        "en": "Results for: {a} to {b}; {indicators}; factors: {factors}; {households} households x {seeds} "
+              "members",
+        "ru": "Результаты для: с {a} по {b}; {indicators}; факторы: {factors}; {households} домохозяйств x "
+              "{seeds} расч."},
+    "stale_drove": {"en": "The form has changed since this run: the results below are for the earlier "
+                          "inputs. Press Run to update them.",
+                    "ru": "Форма изменилась после этого расчёта: результаты ниже относятся к прежним "
+                          "настройкам. Нажмите «Запустить», чтобы обновить их."},
 }
 # fmt: on
 
