@@ -100,3 +100,67 @@ def plot_scaling(rows: list[dict], path) -> None:
     ax.legend()
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+def bench_attribution(
+    households: int,
+    seeds: int,
+    start: str = "2013",
+    end: str = "2015",
+    scenario: str = "scenarios/baseline.toml",
+    posterior: str | None = None,
+    threads: int | None = None,
+    seed: int = 0,
+) -> dict:
+    """Time one attribution (:func:`sim.attribution.attribute`) and a plain run, in the same process.
+
+    The plain run is the same scenario, cut at the window's end, at the same
+    size, timed whole (build, spin-up and months, as each run of the
+    attribution is): ``household_months_per_s`` counts every simulated month,
+    spin-up included. ``attribution_over_run`` is how many plain runs the
+    attribution costs; ``runs`` is how many it made (coalitions of every
+    member, and the ban law's runs).
+    """
+    import numba
+
+    from sim.api import run
+    from sim.attribution import attribute, core
+
+    set_threads(threads)
+    compile_s = compile_seconds()
+    resolved = resolve_scenario(scenario)
+    window = core.parse_window(start, end, resolved)
+    cut = resolved.with_end(window.second[1])
+    months = cut.end - cut.start + 1 + cut.spinup_months
+    run(cut, households=households, seed=seed)  # warm-up: data tables, caches
+    began = time.perf_counter()
+    run(cut, households=households, seed=seed)
+    run_s = time.perf_counter() - began
+
+    counted = {"runs": 0}
+
+    def progress(done: int, total: int) -> None:
+        counted["runs"] = total
+
+    began = time.perf_counter()
+    result = attribute(resolved, start, end, seeds=seeds, seed=seed, posterior=posterior,
+                       households=households, progress=progress)  # fmt: skip
+    attribution_s = time.perf_counter() - began
+    ban_law_runs = 10 * seeds if result.ban_law is not None else 0
+    runs = counted["runs"] + ban_law_runs
+    return {
+        "households": households,
+        "seeds": seeds,
+        "window": f"{start}-{end}",
+        "factors": len(result.request.factors),
+        "runs": runs,
+        "months_per_run": months,
+        "compile_s": compile_s,
+        "run_s": run_s,
+        "household_months_per_s": households * months / run_s,
+        "attribution_s": attribution_s,
+        "attribution_seconds_per_run": attribution_s / runs,
+        "attribution_over_run": attribution_s / run_s,
+        "attribution_household_months_per_s": households * months * runs / attribution_s,
+        "threads": numba.get_num_threads(),
+    }

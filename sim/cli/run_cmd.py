@@ -198,6 +198,35 @@ def _run_with_bands(resolved, posterior: Path, seeds: int, households: int, seed
     typer.echo(f"wrote {out} and {chart}")
 
 
+def _bench_attribution(households: int | None, seeds: int, threads: int | None, as_json: bool) -> None:
+    """``migsim bench --attribution``: an attribution of ``migsim attribute``'s default size, beside a run."""
+    from sim.attribution import DEFAULT_HOUSEHOLDS, DEFAULT_SEEDS
+    from sim.bench import bench_attribution
+
+    households = DEFAULT_HOUSEHOLDS if households is None else households
+    if households < 3 or seeds < 1:
+        raise InputError("--households must be >= 3 and --seeds >= 1")
+    row = bench_attribution(households, seeds, threads=threads)
+    default = households == DEFAULT_HOUSEHOLDS and seeds == DEFAULT_SEEDS
+    row["default_size"] = default
+    if as_json:
+        typer.echo(json.dumps(row))
+        return
+    size = "the default size"
+    if not default:
+        size = f"a reduced size (the default is {DEFAULT_HOUSEHOLDS:,} households x {DEFAULT_SEEDS} members)"
+    typer.echo(
+        f"attribution {row['window']} of the baseline, {size}: {row['households']:,} households x "
+        f"{row['seeds']} members, {row['factors']} factors, {row['runs']} runs of {row['months_per_run']} "
+        f"months: {row['attribution_s']:.1f} s ({row['attribution_seconds_per_run']:.2f} s a run)\n"
+        f"plain run in the same process, same size and months: {row['run_s']:.2f} s, "
+        f"{row['household_months_per_s']:.3g} household-months/s\n"
+        f"the attribution costs {row['attribution_over_run']:.0f} plain runs "
+        f"({row['attribution_household_months_per_s']:.3g} household-months/s inside it; "
+        f"{row['threads']} threads; compile {row['compile_s']:.1f} s)"
+    )
+
+
 def _bench_whatif(as_json: bool) -> None:
     """``migsim bench --whatif``: seconds to a what-if answer as the dashboard computes it."""
     from dashboards import ensemble, whatif
@@ -217,7 +246,12 @@ def _bench_whatif(as_json: bool) -> None:
 
 @app.command()
 def bench(
-    households: int = typer.Option(RUN_HOUSEHOLDS, "--households", "-n"),
+    households: int = typer.Option(
+        None,
+        "--households",
+        "-n",
+        help=f"Default {RUN_HOUSEHOLDS:,}; with --attribution, attribute's default.",
+    ),
     steps: int = typer.Option(24, help="Months to time after a warm-up month."),
     engine: str = typer.Option("numba", help="numba or mesa."),
     threads: int = typer.Option(None, help="numba threads."),
@@ -230,6 +264,13 @@ def bench(
         help="Time a dashboard what-if answer (Uzbekistan joins "
         "the EAEU, the dashboard's households), cold and with the baseline warmed.",
     ),
+    attribution: bool = typer.Option(
+        False,
+        "--attribution",
+        help="Time an attribution (2013 to 2015 of the baseline) at migsim attribute's default size, "
+        "and a plain run of the same size in the same process.",
+    ),
+    seeds: int = typer.Option(None, help="With --attribution: members (default: attribute's default)."),
 ) -> None:
     """Measure household-steps per second, memory, compile and network-build time."""
     from sim.bench import SCALING_SIZES, plot_scaling
@@ -238,6 +279,12 @@ def bench(
     if whatif:
         _bench_whatif(as_json)
         return
+    if attribution:
+        from sim.attribution import DEFAULT_SEEDS
+
+        _bench_attribution(households, DEFAULT_SEEDS if seeds is None else seeds, threads, as_json)
+        return
+    households = RUN_HOUSEHOLDS if households is None else households
 
     if engine not in ("numba", "mesa"):
         raise InputError(f"--engine {engine!r}; allowed: numba, mesa")
