@@ -154,22 +154,26 @@ def main(argv: list[str] | None = None) -> None:
                         help="folder for the runs (resumable)")  # fmt: skip
     args = parser.parse_args(argv)
     chosen = [p for p in EPISODES if args.episode is None or name(*p) in args.episode]
-    record = settings()
-    if (
-        record.get("households", args.households) != args.households
-        or record.get("seeds", args.seeds) != args.seeds
-    ):
-        record = {}  # another size: the old timings do not describe the new files
-    record.update({"scenario": SCENARIO, "posterior": POSTERIOR, "households": args.households,
-                   "seeds": args.seeds, "seed": SEED, "by": list(BY), "workers": args.workers})  # fmt: skip
-    record.setdefault("episodes", {})
     for start, end in chosen:
         print(f"{name(start, end)}: {args.households:,} households x {args.seeds} members ...", flush=True)
-        record["episodes"][name(start, end)] = precompute(start, end, args.households, args.seeds, args.runs,
-                                                          FOLDER, args.workers)  # fmt: skip
-        print(f"{name(start, end)}: {record['episodes'][name(start, end)]}", flush=True)
-        FOLDER.mkdir(parents=True, exist_ok=True)
-        (FOLDER / SETTINGS).write_text(json.dumps(record, indent=1, sort_keys=True) + "\n")
+        entry = precompute(start, end, args.households, args.seeds, args.runs, FOLDER, args.workers)
+        print(f"{name(start, end)}: {entry}", flush=True)
+        record(name(start, end), entry, args)
+
+
+def record(episode: str, entry: dict, args: argparse.Namespace) -> None:
+    """Add one episode's entry to ``settings.json``, read again just before (two processes may share it)."""
+    kept = settings()
+    if (
+        kept.get("households", args.households) != args.households
+        or kept.get("seeds", args.seeds) != args.seeds
+    ):
+        kept = {}  # another size: the old timings do not describe the new files
+    kept.update({"scenario": SCENARIO, "posterior": POSTERIOR, "households": args.households,
+                 "seeds": args.seeds, "seed": SEED, "by": list(BY), "workers": args.workers})  # fmt: skip
+    kept.setdefault("episodes", {})[episode] = entry
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    (FOLDER / SETTINGS).write_text(json.dumps(kept, indent=1, sort_keys=True) + "\n")
 
 
 if __name__ == "__main__":
