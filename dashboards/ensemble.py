@@ -222,14 +222,50 @@ def headline_years(series: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([headline(series, y).assign(year=y) for y in years], ignore_index=True)
 
 
+RUN_COLOURS = {"reference": "#888888", "scenario": "#c0392b", "difference": "#6c3483"}
+
+
+def chart_frame(series: pd.DataFrame, structural: float = 0.0) -> pd.DataFrame:
+    """What the charts draw: per indicator, run and date, the mean over members and the 5-95% band.
+
+    Rates are in percent. The reference's remittance share also carries
+    ``structural`` (the calibration's structural error, log sd:
+    :func:`sim.ensemble.structural_band`); every other band is over members
+    (:func:`sim.ensemble.band`).
+
+    Returns
+    -------
+    DataFrame
+        ``indicator, run, date, mean, low, high``, runs in :data:`RUN_COLOURS` order.
+    """
+    parts = []
+    runs = [run for run in RUN_COLOURS if (series["run"] == run).any()]
+    for name in INDICATORS:
+        scale = REGISTRY[name].to_percent
+        for run in runs:
+            wide = series[series["run"] == run].pivot_table(index="date", columns="seed", values=name) * scale
+            if run == "reference" and name == "remittances_gdp_pct" and structural > 0:
+                low, high = structural_band(wide.to_numpy().T, structural)
+            else:
+                low, high = band(wide.to_numpy(), axis=1)
+            mean = wide.mean(axis=1).to_numpy()
+            parts.append(pd.DataFrame({"indicator": name, "run": run, "date": wide.index, "mean": mean,
+                                       "low": low, "high": high}))  # fmt: skip
+    return pd.concat(parts, ignore_index=True)
+
+
+def is_yearly(dates: pd.Series) -> bool:
+    """True for :func:`yearly` rows (every date a 1 July)."""
+    return bool(len(dates)) and bool(((dates.dt.month == 7) & (dates.dt.day == 1)).all())
+
+
 def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, str], title: str = "",
               year: int | None = None, history_end: pd.Timestamp | None = None, after_label: str = "",
               structural: float = 0.0, grades: dict[str, str] | None = None, dpi: int = 90,
               decimal_comma: bool = False) -> bytes:  # fmt: skip
     """A 2x3 panel chart: each indicator over time, mean and 5-95% band over members, both runs.
 
-    The reference's remittance share also carries ``structural`` (the
-    calibration's structural error, log sd); months after ``history_end`` are
+    The bands are :func:`chart_frame`'s; months after ``history_end`` are
     shaded and labelled ``after_label`` (given the driver path). ``grades``
     (indicator -> words) goes under each panel's title: whether data
     constrain the indicator. Axis numbers have thousands separators (spaces
@@ -240,7 +276,7 @@ def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, s
     from matplotlib.ticker import FuncFormatter
 
     dates = series["date"]
-    yearly = bool(len(dates)) and bool(((dates.dt.month == 7) & (dates.dt.day == 1)).all())
+    yearly = is_yearly(dates)
     span_years = dates.dt.year.max() - dates.dt.year.min() + 1 if len(dates) else 1
 
     def tick(y, _pos):
@@ -249,23 +285,16 @@ def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, s
 
     fig = Figure(figsize=(11, 6.4), dpi=dpi, layout="constrained")
     axes = fig.subplots(2, 3).ravel()
-    styles = {"reference": ("#888888", legend[0]), "scenario": ("#c0392b", legend[1]),
-              "difference": ("#6c3483", legend[-1])}  # fmt: skip
-    runs = [run for run in styles if (series["run"] == run).any()]
+    names = {"reference": legend[0], "scenario": legend[1], "difference": legend[-1]}
+    drawn = chart_frame(series, structural)
     for ax, name in zip(axes, INDICATORS, strict=True):
-        scale = REGISTRY[name].to_percent
-        if runs == ["difference"]:
+        panel = drawn[drawn["indicator"] == name]
+        if set(panel["run"]) == {"difference"}:
             ax.axhline(0.0, color="#444444", lw=0.8)
-        for run in runs:
-            color, label = styles[run]
-            part = series[series["run"] == run]
-            wide = part.pivot_table(index="date", columns="seed", values=name) * scale
-            if run == "reference" and name == "remittances_gdp_pct" and structural > 0:
-                low, high = structural_band(wide.to_numpy().T, structural)
-            else:
-                low, high = band(wide.to_numpy(), axis=1)
-            ax.fill_between(wide.index, low, high, color=color, alpha=0.25, lw=0)
-            ax.plot(wide.index, wide.mean(axis=1), color=color, lw=1.6, label=label)
+        for run, part in panel.groupby("run", sort=False):
+            color = RUN_COLOURS[run]
+            ax.fill_between(part["date"], part["low"], part["high"], color=color, alpha=0.25, lw=0)
+            ax.plot(part["date"], part["mean"], color=color, lw=1.6, label=names[run])
         if year is not None:
             ax.axvspan(pd.Timestamp(year=year, month=1, day=1), pd.Timestamp(year=year, month=12, day=31),
                        color="#f1c40f", alpha=0.15, lw=0)  # fmt: skip

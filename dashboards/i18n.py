@@ -123,6 +123,14 @@ TEXT: dict[str, dict[str, str]] = {
                          "parameter set with its own seed). The CSV holds every year.",
                    "ru": "5–95% — полоса разницы по {members} расчётам (у каждого свой "
                          "набор откалиброванных параметров и своё зерно). В CSV — все годы."},
+    "hover_note": {"en": "Point at a panel to read the values of the nearest date; the picture for print is "
+                         "under Chart (PNG).",
+                   "ru": "Наведите указатель на график, чтобы увидеть значения ближайшей даты; картинка для "
+                         "печати — по кнопке «График (PNG)»."},
+    "hover_when": {"en": "Date", "ru": "Дата"},
+    "hover_series": {"en": "Line", "ru": "Линия"},
+    "hover_value": {"en": "Mean over members", "ru": "Среднее по расчётам"},
+    "hover_range": {"en": "5-95% band", "ru": "Диапазон 5–95%"},
     "year_note": {"en": "Yellow: {year}, the year of the table below (at first the first full year in which "
                         "the scenario's own change acts).",
                   "ru": "Жёлтым — {year} г., год таблицы ниже (сначала — первый полный год, когда действует "

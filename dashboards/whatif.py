@@ -16,7 +16,7 @@ from pathlib import Path
 
 import solara
 
-from dashboards import ensemble, i18n
+from dashboards import ensemble, hover, i18n
 from dashboards.i18n import LanguageSwitch, indicator_label, lang, number, place_name, t
 from dashboards.levers import COUNTRIES, Levers, apply_levers
 from sim.defaults import MEMBER_HOUSEHOLDS
@@ -342,15 +342,25 @@ def Results(done: RunResult, year: int, set_year):
                                   structural=structural, grades=grades, dpi=dpi,
                                   decimal_comma=lang.value == "ru")  # fmt: skip
 
-    png = solara.use_memo(chart, [id(shown_series), year, lang.value, structural])
+    def interactive():
+        names = {"reference": t("reference"), "scenario": t("scenario"), "difference": t("difference")}
+        data = hover.hover_frame(shown_series, labels, names, grades, structural, lang.value)
+        titles = {key: t(f"hover_{key}") for key in ("when", "series", "value", "range")}
+        return hover.chart(data, titles, year, history_end(), lang.value)
+
+    figure = solara.use_memo(interactive, [id(shown_series), year, lang.value, structural])
     views = {"annual": t("view_annual"), "monthly": t("view_monthly")}
     shows = {"levels": t("show_levels"), "difference": t("show_difference")}
     with solara.Row():
         solara.ToggleButtonsSingle(**i18n.by_label(i18n.place_options(COUNTRIES), origin.value, origin.set))
         solara.ToggleButtonsSingle(**i18n.by_label(views, view_state.value, view_state.set))
         solara.ToggleButtonsSingle(**i18n.by_label(shows, show_state.value, show_state.set))
-    solara.Image(png, width="100%")
+    with solara.Div(classes=["whatif-chart"]):
+        solara.FigureAltair(figure)
     note = {"font-size": "0.85rem", "color": "#555", "display": "block"}
+    solara.Text(t("hover_note"), style=note)
+    if shown_series["date"].max() > history_end():
+        solara.Text(t("after_history"), style=note)
     solara.Text(t("band_note_difference" if as_difference else "band_note", members=len(SEEDS)), style=note)
     solara.Text(t("year_note", year=year), style=note)
     solara.SliderInt(lab("table_year", year), value=year, min=first, max=last, on_value=set_year)

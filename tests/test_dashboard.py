@@ -600,3 +600,24 @@ def test_whatif_whole_run_csv_and_the_difference_view(english):
     assert (diff["migrants_ru"] == 20.0).all() and (diff["banned"] == 0.0).all()  # 10 more in each origin
     png = ensemble.chart_png(diff, {}, ("Baseline", "Scenario", "Scenario - baseline"))
     assert png[:4] == b"\x89PNG"
+
+
+def test_hover_chart_shows_the_members_mean_and_band_in_the_sessions_language():
+    """Values on hover: the mean and 5-95% band of the two members, worked out by hand, formatted in
+    Russian; the chart's tooltip names them and picks the nearest date."""
+    from dashboards import ensemble, hover
+
+    series = ensemble.national(synthetic_frame())  # members 202 and 204 (reference), 222 and 224
+    labels = {name: name for name in ensemble.INDICATORS}
+    frame = hover.hover_frame(series, labels, {"reference": "База", "scenario": "Сценарий"},
+                              grades={"migrants_ru": "подогнан"}, lang="ru")  # fmt: skip
+    row = frame[(frame["indicator"] == "migrants_ru") & (frame["run"] == "reference")].iloc[0]
+    assert (row["mean"], row["low"], row["high"]) == pytest.approx((203.0, 202.1, 203.9))
+    assert (row["value"], row["range"], row["when"]) == ("203", "202 – 204", "2015-01")
+    assert row["panel"] == "migrants_ru (подогнан)" and row["series"] == "База"
+    poverty = frame[(frame["indicator"] == "poverty_rate") & (frame["run"] == "scenario")].iloc[0]
+    assert poverty["value"] == "27,50"  # (0.5 x 1000 + 0.2 x 3000) / 4000, in percent, decimal comma
+    spec = hover.chart(frame, {key: key.upper() for key in hover.TOOLTIP}, year=2015, lang="ru").to_dict()
+    text = str(spec)
+    assert "'nearest': True" in text and "'title': 'RANGE'" in text and "regexp(',', 'g')" in text
+    assert spec["columns"] == 3 and spec["resolve"]["scale"]["y"] == "independent"
