@@ -219,7 +219,7 @@ def waterfall_png(answer: Answer, indicator: str, origin: str) -> bytes:
     values = rows["contribution"].to_numpy() / scale
     starts = np.concatenate([[0.0], np.cumsum(values)[:-1]])
     total = float(rows["total_change"].iloc[0]) / scale
-    names = [row_label(f) for f in rows["factor"]] + [t("total_change")]
+    names = [t("drift_short") if f == "drift" else row_label(f) for f in rows["factor"]] + [t("total_change")]
     fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=100)
     ax.bar(
         range(len(values)), values, bottom=starts, color=["#2a9d8f" if v >= 0 else "#e76f51" for v in values]
@@ -237,7 +237,7 @@ def waterfall_png(answer: Answer, indicator: str, origin: str) -> bytes:
     ax.set_ylabel(t(UNIT_KEYS[REGISTRY[indicator].unit]))
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
+    fig.savefig(buffer, format="png", bbox_inches="tight")
     plt.close(fig)
     return buffer.getvalue()
 

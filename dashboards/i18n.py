@@ -342,6 +342,7 @@ TEXT: dict[str, dict[str, str]] = {
     "unit_persons": {"en": "persons", "ru": "человек"},
     "unit_households": {"en": "households", "ru": "домохозяйств"},
     "col_cause": {"en": "Cause", "ru": "Причина"},
+    "drift_short": {"en": "Drift", "ru": "Инерция"},
     "col_group": {"en": "Group", "ru": "Группа"},
     "col_setting": {"en": "Ban parameters", "ru": "Параметры запретов"},
     "total_change": {"en": "Total change", "ru": "Изменение в целом"},
