@@ -35,6 +35,7 @@ def run(
     threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     status_month: str | None = None,
+    age_groups: bool = False,
     **levers: float,
 ) -> Results:
     """Simulate a scenario and return its results.
@@ -57,13 +58,16 @@ def run(
         ``YYYY-MM``: split the households by whether a member is banned at
         the start of this month, so that the results can be read ``by``
         ``status`` (:class:`sim.MigrationModel`).
+    age_groups : bool
+        Count members by age group too, so that the results can be read
+        ``by`` ``age``.
     **levers
         Parameter overrides, as for :class:`sim.MigrationModel`.
     """
     set_threads(threads)
     model = MigrationModel(
         scenario=scenario, households=households, seed=seed, engine=engine, until=until,
-        progress=progress, status_month=status_month, **levers,
+        progress=progress, status_month=status_month, age_groups=age_groups, **levers,
     )  # fmt: skip
     while model.running:
         model.step()

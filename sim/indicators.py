@@ -96,7 +96,7 @@ class Indicator:
     gdp_share_of : str, optional
         A rate: this column (USD per month) annualised as % of the origin's GDP.
     household_level : bool
-        Counted once per household (in the men's cell): NaN in a breakdown by sex.
+        Counted once per household (in the first cell of its region): NaN in a breakdown by sex or age.
     across : str
         How the origins of a row combine (:func:`combine_origins`): ``"sum"``
         (counts); ``"households"``: the mean weighted by ``households``;
@@ -269,33 +269,91 @@ REGISTRY: Mapping[str, Indicator] = MappingProxyType({indicator.name: indicator 
 INDICATORS = tuple(REGISTRY)
 # results column -> kernel counter, for the counts of persons (the Mesa DataCollector's national totals)
 PERSON_COLUMNS = {i.name: i.counter for i in _ENTRIES if i.unit == PERSONS}
-KEYS = ("region", "sex", "status")
+KEYS = ("region", "sex", "status", "age")
 SEXES = ("male", "female")
 # Households with and without a member banned from Russia at the start of a chosen month (the
-# model's ``status_month``); cells of the second group follow those of the first.
+# model's ``status_month``), fixed from then on.
 STATUSES = ("no_banned_member", "banned_member")
+# Members' age groups (``sim.population.AGE_GROUP_SHARES``; a member keeps its group for the run).
+AGE_GROUPS = ("18-29", "30-44", "45-59")
+# Keys a run has only when it is split by them (the model's ``status_month`` and ``age_groups``).
+SPLITS = ("status", "age")
+_HOW_TO_SPLIT = {  # what a split is called, and how a run gets it
+    "status": ("ban status", "a status month: migsim run --status-month, or migsim attribute --by status"),
+    "age": (
+        "age group",
+        "migsim run --by age, migsim attribute --by age, or MigrationModel(age_groups=True)",
+    ),
+}
 
 
-def _groups(regions: pd.DataFrame, by: tuple[str, ...], n_cells: int) -> tuple[pd.DataFrame, np.ndarray]:
-    """Group labels and the cell -> group membership matrix.
+@dataclass(frozen=True)
+class CellLayout:
+    """Where a member's counts go: one indicator cell per region, sex and, if split, status and age.
 
-    Cell ``2 * r + sex`` is region ``r``; a run split by ban status has twice
-    the cells, the ``banned_member`` group's after the others.
+    Cell ``((age * n_status + status) * n_regions + region) * 2 + sex``. A
+    run that is not split by status (age) has one status (age) level and
+    counts everyone in it; household-level counters sit in the cell of sex
+    0 and age 0.
     """
-    n_status = n_cells // (2 * len(regions))
-    if "status" in by and n_status != len(STATUSES):
-        raise InputError(
-            "--by status: this run was not split by ban status; allowed: region, sex (a split "
-            "needs a status month: migsim run --status-month, or migsim attribute --by status)"
-        )
-    cells = pd.DataFrame(
-        {
-            "origin": np.tile(np.repeat(regions["origin"].to_numpy(), 2), n_status),
-            "region": np.tile(np.repeat(regions["region"].to_numpy(), 2), n_status),
-            "sex": np.tile(SEXES, len(regions) * n_status),
-            "status": np.repeat(STATUSES[:n_status], 2 * len(regions)),
-        }
-    )
+
+    n_regions: int
+    splits: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = [key for key in self.splits if key not in SPLITS]
+        if unknown:
+            raise ValueError(f"splits {unknown}; allowed: {', '.join(SPLITS)}")
+
+    @property
+    def n_status(self) -> int:
+        return len(STATUSES) if "status" in self.splits else 1
+
+    @property
+    def n_age(self) -> int:
+        return len(AGE_GROUPS) if "age" in self.splits else 1
+
+    @property
+    def n_cells(self) -> int:
+        return 2 * self.n_regions * self.n_status * self.n_age
+
+    @property
+    def status_offset(self) -> int:
+        """Added to a household's cell base when it joins the ``banned_member`` group."""
+        return 2 * self.n_regions
+
+    @property
+    def age_stride(self) -> int:
+        """Cells between two age groups (0 when not split: everyone counts in the first)."""
+        return 2 * self.n_regions * self.n_status if "age" in self.splits else 0
+
+    def labels(self, regions: pd.DataFrame) -> pd.DataFrame:
+        """Origin, region, sex, status and age of every cell, in cell order."""
+        per_region = 2 * self.n_regions
+        repeats = self.n_status * self.n_age
+        return pd.DataFrame(
+            {
+                "origin": np.tile(np.repeat(regions["origin"].to_numpy(), 2), repeats),
+                "region": np.tile(np.repeat(regions["region"].to_numpy(), 2), repeats),
+                "sex": np.tile(SEXES, self.n_regions * repeats),
+                "status": np.tile(np.repeat(STATUSES[: self.n_status] if self.n_status > 1 else ("all",),
+                                            per_region), self.n_age),
+                "age": np.repeat(AGE_GROUPS[: self.n_age] if self.n_age > 1 else ("all",),
+                                 per_region * self.n_status),
+            }
+        )  # fmt: skip
+
+
+def _groups(
+    layout: CellLayout, regions: pd.DataFrame, by: tuple[str, ...]
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """Group labels and the cell -> group membership matrix."""
+    for key in SPLITS:
+        if key in by and key not in layout.splits:
+            what, how = _HOW_TO_SPLIT[key]
+            raise InputError(f"--by {key}: this run was not split by {what}; allowed: region, sex and the "
+                             f"splits of the run ({key} needs {how})")  # fmt: skip
+    cells = layout.labels(regions)
     keys = ["origin", *[key for key in KEYS if key in by]]
     labels = cells[keys].drop_duplicates().reset_index(drop=True)
     index = cells.merge(labels.reset_index(), on=keys, how="left")["index"].to_numpy()
@@ -329,6 +387,7 @@ def build_frame(
     dates: pd.DatetimeIndex,
     by: tuple[str, ...] = (),
     recorded_share: np.ndarray | None = None,
+    splits: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     """The monthly results table: keys, then every indicator of :data:`REGISTRY`.
 
@@ -336,24 +395,24 @@ def build_frame(
     ----------
     cells : ndarray(int64, (n_months, n_cells, N_INDICATORS))
     regions : DataFrame
-        :func:`sim.population.regions`; cell ``2 * r + sex`` is region ``r``
-        (plus ``2 * len(regions)`` for the ``banned_member`` group of a run
-        split by ban status).
+        :func:`sim.population.regions` (the cells' order: :class:`CellLayout`).
     weights, gdp_usd : ndarray(float64, (n_months, 3))
         Real households per simulated household; GDP of the month's year.
     dates : DatetimeIndex
         First day of each month.
     by : tuple of str
-        Extra keys from :data:`KEYS` (``status`` only for a run split by ban status).
+        Extra keys from :data:`KEYS` (``status`` and ``age`` only for a run split by them).
     recorded_share : ndarray(float64, (n_months, 3)), optional
         Share of the remittances sent that the official statistics record
         (measurement, not behaviour: ``remittances_usd`` and
         ``remittances_gdp_pct`` are as recorded; household income counts
         all that was sent). Default 1.
+    splits : tuple of str
+        The :data:`SPLITS` the run's cells have (:class:`CellLayout`).
     """
     from sim.data import ORIGINS
 
-    labels, member = _groups(regions, by, cells.shape[1])
+    labels, member = _groups(CellLayout(len(regions), tuple(splits)), regions, by)
     grouped = np.einsum("tck,cg->tgk", cells, member)  # int64, exact
     origin_index = labels["origin"].map(ORIGINS.index).to_numpy()
     w = weights[:, origin_index]  # (T, G)
@@ -369,8 +428,8 @@ def build_frame(
         done[name] = _column(indicator, grouped, w, gdp, recorded, done)
         out[name] = done[name].ravel()
     frame = pd.DataFrame(out)
-    if "sex" in by:
-        # household-level counters sit in the men's cell: not a breakdown by sex
+    if "sex" in by or "age" in by:
+        # household-level counters sit in the cell of men aged 18-29: not a breakdown by sex or age
         frame.loc[:, [i.name for i in _ENTRIES if i.household_level]] = np.nan
     return frame
 

@@ -96,7 +96,8 @@ P_REGULARISE = 47  # monthly probability an EAEU migrant regularises
 STEP_IN_YEAR = 48  # calendar month 0-11 (informative)
 REMIT_SHARE_KZ = 49  # share of earnings a migrant in Kazakhstan sends home
 CLOSURE_STAY = 50  # multiplier on the revisit probability of migrants behind a closed border
-N_COLUMNS = 51
+AGE_STRIDE = 51  # indicator cells between two age groups (0: members of every age share one cell)
+N_COLUMNS = 52
 
 # Indicator counters ``acc[block, cell, indicator]`` (int64).
 MIG_RU = 0
@@ -308,8 +309,9 @@ def household_rule(
         Drivers, policy and behaviour for this month, one row per origin.
     origin : ndarray(int8, (n,))
     cell_base : ndarray(int16, (n,))
-        Indicator cell of the household's region (``2 * region``); a member's
-        cell is ``cell_base + sex``.
+        Indicator cell of the household (its region, and ban-status group if
+        the run is split by it: :class:`sim.indicators.CellLayout`); a
+        member's cell is ``cell_base + sex + AGE_STRIDE * age group``.
     size, n_members : ndarray(int8, (n,))
         Persons in the household; working-age members in the slots.
     skill : ndarray(uint8, (n,))
@@ -366,7 +368,7 @@ def household_rule(
             recent = 1 if step - m_returned[i, m] < row[RETURNEE_MONTHS] else 0
             income += row[W_HOME_USD] * (job < home_job_chance(row, recent))
             continue
-        cell = base + m_sex[i, m]
+        cell = base + m_sex[i, m] + int(row[AGE_STRIDE]) * m_age[i, m]
         banned = m_ban_until[i, m] > step
         if banned and row[AMNESTY] > 0.0:
             if draw(key, m, S_AMNESTY) < row[AMNESTY]:

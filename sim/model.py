@@ -27,7 +27,7 @@ import numpy as np
 from sim import kernels
 from sim.data import ORIGINS
 from sim.errors import InputError
-from sim.indicators import PERSON_COLUMNS, STATUSES
+from sim.indicators import PERSON_COLUMNS, CellLayout
 from sim.months import format_month, month_dates, parse_month
 from sim.network import NetworkSpec, build_network
 from sim.population import real_households, regions, synthesize
@@ -137,6 +137,7 @@ class MigrationModel(mesa.Model):
         network: NetworkSpec | None = None,
         progress: Callable[[int, int], None] | None = None,
         status_month: str | None = None,
+        age_groups: bool = False,
         **levers: float,
     ):
         if engine not in ENGINES:
@@ -165,10 +166,11 @@ class MigrationModel(mesa.Model):
         self.timeline = compile_timeline(resolved, self.params)
         self.regions = regions()
         self.status_index = self._status_index(status_month)
-        n_status = 1 if self.status_index is None else len(STATUSES)
-        self._origin_of_cell = np.tile(np.repeat(self.regions["origin"].map(ORIGINS.index).to_numpy(), 2),
-                                       n_status)  # fmt: skip
-        n_cells = 2 * len(self.regions) * n_status
+        splits = (("status",) if self.status_index is not None else ()) + (("age",) if age_groups else ())
+        self.layout = CellLayout(len(self.regions), splits)
+        self.timeline.table[:, :, kernels.AGE_STRIDE] = self.layout.age_stride
+        self._origin_of_cell = self.layout.labels(self.regions)["origin"].map(ORIGINS.index).to_numpy()
+        n_cells = self.layout.n_cells
         n_blocks = (self.state.n + kernels.BLOCK - 1) // kernels.BLOCK
         self.block_counters = np.zeros((n_blocks, n_cells, kernels.N_INDICATORS), dtype=np.int64)
         self.cells = np.zeros((self.timeline.n_months, n_cells, kernels.N_INDICATORS), np.int64)
@@ -211,7 +213,7 @@ class MigrationModel(mesa.Model):
         """Move every household with a member banned this month into the cells of the ``banned`` group."""
         state = self.state
         banned = (state.m_ban_until > self.step_counter).any(axis=1)
-        state.cell_base[banned] += 2 * len(self.regions)
+        state.cell_base[banned] += self.layout.status_offset
 
     @property
     def month_index(self) -> int:
@@ -276,6 +278,7 @@ class MigrationModel(mesa.Model):
             weights=self.weights[:done],
             gdp_usd=self.timeline.drivers.gdp_usd[:done],
             recorded_share=self.timeline.recorded_share[:done],
+            splits=self.layout.splits,
             dates=month_dates(self.timeline.start, done),
             metadata=self.provenance(),
         )

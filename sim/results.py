@@ -25,8 +25,8 @@ class Results:
     """The counters of a run and everything needed to turn them into tables.
 
     ``frame`` is the monthly table by origin; :meth:`table` gives breakdowns
-    by region and sex (and by ban status, for a run split by it) and yearly
-    aggregates.
+    by region and sex (and by ban status and age group, for a run split by
+    them) and yearly aggregates.
     """
 
     cells: np.ndarray
@@ -36,6 +36,7 @@ class Results:
     dates: pd.DatetimeIndex
     metadata: dict = field(default_factory=dict)
     recorded_share: np.ndarray | None = None  # (n_months, 3): remittances the statistics record
+    splits: tuple[str, ...] = ()  # the run's cells are split by these (sim.indicators.CellLayout)
     _frame: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
@@ -51,7 +52,14 @@ class Results:
         if unknown:
             raise InputError(f"--by {unknown[0]!r}; allowed: {', '.join(KEYS)}")
         frame = build_frame(
-            self.cells, self.regions, self.weights, self.gdp_usd, self.dates, by, self.recorded_share
+            self.cells,
+            self.regions,
+            self.weights,
+            self.gdp_usd,
+            self.dates,
+            by,
+            self.recorded_share,
+            self.splits,
         )
         return annual(frame) if annual_totals else frame
 

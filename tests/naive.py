@@ -149,7 +149,7 @@ def household_month(i: int, step: int, seed: int, month: np.ndarray, s: dict, ce
     flags = 0
     base = int(s["cell_base"][i])
     for slot, m in enumerate(members):
-        cell = base + m.sex
+        cell = base + m.sex + int(r[k.AGE_STRIDE]) * m.age  # age groups only in a run split by them
         revisit_draw, job_draw = rng.pair(slot, k.S_REVISIT)
         banned = m.banned(step)
         if banned and r[k.AMNESTY] > 0.0 and rng.uniform(slot, k.S_AMNESTY) < r[k.AMNESTY]:  # 7.5

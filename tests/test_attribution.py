@@ -17,6 +17,7 @@ from sim.attribution.core import parse_window
 from sim.attribution.holds import held_scenario, price_level
 from sim.drivers import scenario_drivers
 from sim.errors import InputError
+from sim.indicators import AGE_GROUPS
 from sim.model import resolve_scenario
 from sim.months import parse_month
 
@@ -130,13 +131,15 @@ def test_contributions_and_drift_add_up_to_the_change(small):
     ).all()
 
 
-def test_who_was_hit_by_ban_status_splits_the_whole():
-    """``--by status``: the households with and without a banned member at the start of 2014 split
-    every factor's contribution (drift included) to the flows; the two groups add up to the whole."""
+def test_who_was_hit_by_ban_status_and_age_splits_the_whole():
+    """``--by status,age``: households with and without a banned member at the start of 2014, and
+    members' age groups, split every factor's contribution (drift included) to the flows; the six
+    groups add up to the whole."""
     result = attribute(BASELINE, "2014", "2015", factors=["rouble", "entry_rules"], seeds=2, households=1500,
-                       by=["status"], indicators=["remittances_usd", "migrants_ru"])  # fmt: skip
+                       by=["status", "age"], indicators=["remittances_usd", "migrants_ru"])  # fmt: skip
     table = result.table.set_index(["indicator", "origin", "factor", "group"])["contribution"]
-    assert set(result.table["group"]) == {"all", "status=no_banned_member", "status=banned_member"}
+    groups = {f"status={s};age={a}" for s in ("no_banned_member", "banned_member") for a in AGE_GROUPS}
+    assert set(result.table["group"]) == {"all"} | groups
     parts = table.drop("all", level="group").groupby(level=["indicator", "origin", "factor"]).sum()
     whole = table.xs("all", level="group")
     assert np.allclose(parts.sort_index(), whole.sort_index(), rtol=1e-9, atol=1e-6)
@@ -247,7 +250,7 @@ def test_factors_that_change_nothing_are_left_out():
         (["--from", "2015", "--to", "2013"], "must come after"),
         (["--from", "2013", "--to", "2015-06"], "two years"),
         (["--from", "2010", "--to", "2012"], "allowed periods"),
-        (["--from", "2013", "--to", "2015", "--by", "age"], "not available yet"),
+        (["--from", "2013", "--to", "2015", "--by", "colour"], "allowed: region, sex, status, age"),
         (["--from", "2013", "--to", "2015", "--factors", "weather"], "allowed: rouble"),
         (["--from", "2013", "--to", "2015", "--indicators", "happiness"], "allowed: migrants_ru"),
     ],

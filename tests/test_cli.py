@@ -65,7 +65,7 @@ BAD = [
     (["run", "{ok}", "-n", "1"], "--households 1"),
     (["run", "{ok}", "--until", "2031-01"], "outside the scenario's horizon"),
     (["run", "{ok}", "--until", "2012-13"], "not a month"),
-    (["run", "{ok}", "--by", "age"], "--by 'age'"),
+    (["run", "{ok}", "--by", "colour"], "--by 'colour'"),
     (["run", "{ok}", "--by", "status"], "--by status needs --status-month"),
     (["run", "{ok}", "--by", "status", "--status-month", "2031-01"], "status_month = '2031-01'; allowed"),
     (["run", "{ok}", "--threads", "99"], "--threads 99"),

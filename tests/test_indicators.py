@@ -102,6 +102,24 @@ def test_households_split_by_ban_status_stay_in_their_group(scenarios):
         whole.table(by=("status",))
 
 
+def test_members_counted_by_age_group_add_up_to_the_whole(scenarios):
+    """``age_groups``: three cells per region and sex; the same numbers summed over them, and the
+    household-level columns, counted once per household, have no breakdown by age."""
+    from sim.indicators import AGE_GROUPS
+
+    split = sim.run(scenarios[0], households=600, seed=4, until="2010-06", age_groups=True)
+    whole = sim.run(scenarios[0], households=600, seed=4, until="2010-06")
+    pd.testing.assert_frame_equal(split.frame, whole.frame)
+    by_age = split.table(by=("age",))
+    assert set(by_age["age"]) == set(AGE_GROUPS)
+    summed = by_age.groupby(["date", "origin"], sort=False)["migrants_ru"].sum().to_numpy()
+    assert np.allclose(summed, whole.frame["migrants_ru"].to_numpy())
+    assert (by_age.groupby("age")["migrants_ru"].sum() > 0).all()
+    assert by_age["households"].isna().all() and by_age["poverty_rate"].isna().all()
+    with pytest.raises(sim.InputError, match="not split by age"):
+        whole.table(by=("age",))
+
+
 # ---- combining: hand-worked ---------------------------------------------------
 
 

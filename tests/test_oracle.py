@@ -51,9 +51,13 @@ def bend(rows: np.ndarray, month: int) -> np.ndarray:
     return rows
 
 
-@pytest.mark.parametrize("bent", [False, True], ids=["baseline months", "every branch"])
-def test_kernel_month_equals_the_plain_python_oracle(bent):
-    model = MigrationModel(households=300, seed=11, until="2016-12")
+@pytest.mark.parametrize(
+    ("bent", "splits"),
+    [(False, {}), (True, {}), (True, {"age_groups": True, "status_month": "2013-03"})],
+    ids=["baseline months", "every branch", "cells split by age and ban status"],
+)
+def test_kernel_month_equals_the_plain_python_oracle(bent, splits):
+    model = MigrationModel(households=300, seed=11, until="2016-12", **splits)
     while model.month_index < 40:  # into 2013: bans, the rouble, Kyrgyz accession ahead
         model.step()
     n_cells = model.block_counters.shape[1]

@@ -44,7 +44,6 @@ GDP_ROW = "gdp_denominator"
 MEASUREMENT_ROW = "measurement"
 SENT = "remittances_sent_usd"  # period-table column: remittances before the official series' measurement
 # breakdowns the issue asks for that the kernel does not count yet
-NOT_YET = {"age": "the kernel counts members by region and sex only"}
 DEFAULT_ORDERINGS = 64  # sampled orderings above shapley.MAX_EXACT_FACTORS factors
 
 
@@ -103,8 +102,6 @@ def check_choices(indicators: Sequence[str], factors: Sequence[str], by: Sequenc
     if len(set(factors)) != len(factors):
         raise InputError("--factors: a factor is named twice")
     for key in by:
-        if key in NOT_YET:
-            raise InputError(f"--by {key}: not available yet ({NOT_YET[key]}); allowed: {', '.join(KEYS)}")
         if key not in KEYS:
             raise InputError(f"--by {key!r}; allowed: {', '.join(KEYS)}")
 
@@ -208,7 +205,7 @@ def simulate(
     # still shares one history (the factors are held from then on), so the groups are the same in each
     status_month = format_month(request.window.first[0]) if "status" in by else None
     results = run(scenario, households=request.households, seed=seed, status_month=status_month,
-                  **{**draw, **(overrides or {})})  # fmt: skip
+                  age_groups="age" in by, **{**draw, **(overrides or {})})  # fmt: skip
     return period_table(results, request.window, by)
 
 

@@ -98,7 +98,7 @@ def run(
     engine: str = typer.Option("numba", help="numba (fast) or mesa (one Agent per household)."),
     threads: int = typer.Option(None, help="numba threads (results do not depend on it)."),
     until: str = typer.Option(None, help="Last month, YYYY-MM."),
-    by: str = typer.Option(None, help="Extra keys: region, sex, status (comma-separated)."),
+    by: str = typer.Option(None, help="Extra keys: region, sex, status, age (comma-separated)."),
     status_month: str = typer.Option(
         None,
         "--status-month",
@@ -137,8 +137,10 @@ def run(
     if "status" in keys and status_month is None:
         raise InputError("--by status needs --status-month YYYY-MM (the month at whose start households "
                          "are split by whether a member is banned)")  # fmt: skip
-    if status_month is not None and posterior is not None:
-        raise InputError("--status-month: not with --posterior (the ensemble table has no breakdowns)")
+    if (status_month is not None or "age" in keys) and posterior is not None:
+        raise InputError(
+            "--by with --posterior: the ensemble table has no breakdowns; allowed: one or the other"
+        )
     resolved = resolve_scenario(scenario)
     if until is not None:
         resolved = resolved.with_end(parse_month(until, "--until"))
@@ -157,7 +159,8 @@ def run(
     progress = Progress(resolved.name)
     try:
         results = run_scenario(resolved, households=households, seed=seed, engine=engine,
-                               threads=threads, progress=progress, status_month=status_month)  # fmt: skip
+                               threads=threads, progress=progress, status_month=status_month,
+                               age_groups="age" in keys)  # fmt: skip
     except KeyboardInterrupt:
         progress.close()
         typer.echo(f"migsim: interrupted; nothing was written ({out} is written when a run ends)", err=True)
