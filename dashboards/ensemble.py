@@ -78,7 +78,7 @@ def structural_error(path: str) -> dict[str, float]:
             if column == "remittances_gdp_pct"}  # fmt: skip
 
 
-def run_ensemble(
+def run_pair(
     scenario: Scenario,
     reference: Scenario,
     households: int = MEMBER_HOUSEHOLDS,
@@ -86,7 +86,13 @@ def run_ensemble(
     progress: Callable[[float], None] | None = None,
     member_params: tuple[tuple, ...] | None = None,
 ) -> pd.DataFrame:
-    """Scenario and reference runs for every member, stacked.
+    """Scenario and reference runs for every member, stacked: the what-if page's pair of ensembles.
+
+    Unlike :func:`sim.ensemble.run_ensemble` (one scenario, member seeds
+    derived from a root seed, a summary table), the page runs two scenarios
+    with the same given seeds and parameters, and caches every run
+    (:func:`run_one`) so that the baseline is computed once for all sessions;
+    both take their bands from :func:`sim.ensemble.band`.
 
     Member ``k`` runs with ``seeds[k]`` and, if given, the parameters
     ``member_params[k]`` (a posterior particle) on both sides: common random
@@ -132,14 +138,14 @@ def benchmark(scenario: Scenario, reference: Scenario, households: int, seeds: t
     sim.run(reference.with_end(reference.start + 1), households=30, seed=0)  # compile or load the kernels
     run_one.cache_clear()
     clock = time.perf_counter()
-    run_ensemble(scenario, reference, households, seeds, member_params=member_params)
+    run_pair(scenario, reference, households, seeds, member_params=member_params)
     cold = time.perf_counter() - clock
     run_one.cache_clear()
     clock = time.perf_counter()
     warm_reference(reference, households, seeds, member_params)
     reference_s = time.perf_counter() - clock
     clock = time.perf_counter()
-    run_ensemble(scenario, reference, households, seeds, member_params=member_params)
+    run_pair(scenario, reference, households, seeds, member_params=member_params)
     warm = time.perf_counter() - clock
     return {"cold_s": cold, "warm_s": warm, "reference_s": reference_s, "warm_over_cold": warm / cold}
 

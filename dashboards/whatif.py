@@ -409,7 +409,7 @@ def Page():
         try:
             scenario = outcome.scenario
             reference = reference_full.with_end(min(stop, reference_full.end))
-            frame = ensemble.run_ensemble(scenario, reference, HOUSEHOLDS, SEEDS,
+            frame = ensemble.run_pair(scenario, reference, HOUSEHOLDS, SEEDS,
                                           progress=lambda p: setattr(task, "progress", p),
                                           member_params=members())  # fmt: skip
             common = set.intersection(*(set(part["date"].dt.year) for _, part in frame.groupby("run")))

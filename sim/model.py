@@ -167,10 +167,10 @@ class MigrationModel(mesa.Model):
         self.regions = regions()
         self.status_index = self._status_index(status_month)
         splits = (("status",) if self.status_index is not None else ()) + (("age",) if age_groups else ())
-        self.layout = CellLayout(len(self.regions), splits)
-        self.timeline.table[:, :, kernels.AGE_STRIDE] = self.layout.age_stride
-        self._origin_of_cell = self.layout.labels(self.regions)["origin"].map(ORIGINS.index).to_numpy()
-        n_cells = self.layout.n_cells
+        self.cell_layout = CellLayout(len(self.regions), splits)
+        self.timeline.table[:, :, kernels.AGE_STRIDE] = self.cell_layout.age_stride
+        self._origin_of_cell = self.cell_layout.labels(self.regions)["origin"].map(ORIGINS.index).to_numpy()
+        n_cells = self.cell_layout.n_cells
         n_blocks = (self.state.n + kernels.BLOCK - 1) // kernels.BLOCK
         self.block_counters = np.zeros((n_blocks, n_cells, kernels.N_INDICATORS), dtype=np.int64)
         self.cells = np.zeros((self.timeline.n_months, n_cells, kernels.N_INDICATORS), np.int64)
@@ -213,7 +213,7 @@ class MigrationModel(mesa.Model):
         """Move every household with a member banned this month into the cells of the ``banned`` group."""
         state = self.state
         banned = (state.m_ban_until > self.step_counter).any(axis=1)
-        state.cell_base[banned] += self.layout.status_offset
+        state.cell_base[banned] += self.cell_layout.status_offset
 
     @property
     def month_index(self) -> int:
@@ -278,7 +278,7 @@ class MigrationModel(mesa.Model):
             weights=self.weights[:done],
             gdp_usd=self.timeline.drivers.gdp_usd[:done],
             recorded_share=self.timeline.recorded_share[:done],
-            splits=self.layout.splits,
+            splits=self.cell_layout.splits,
             dates=month_dates(self.timeline.start, done),
             metadata=self.provenance(),
         )

@@ -538,7 +538,7 @@ def test_warming_the_reference_leaves_only_the_scenario_to_run(baseline_path):
     ensemble.run_one.cache_clear()
     ensemble.warm_reference(reference, 200, (1, 2))
     before = ensemble.run_one.cache_info()
-    ensemble.run_ensemble(scenario, reference, 200, (1, 2))
+    ensemble.run_pair(scenario, reference, 200, (1, 2))
     after = ensemble.run_one.cache_info()
     # the two reference members come from the cache, the two scenario members are run
     assert (after.hits - before.hits, after.misses - before.misses) == (2, 2)
