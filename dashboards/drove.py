@@ -369,6 +369,10 @@ def Live():
         solara.Button(t("run"), color="primary", on_click=task, disabled=problem is not None or task.pending)
         if problem is None:
             solara.Text(t("runs_needed", runs=number(runs_needed(request.value))), classes=["runs-needed"])
+    if problem is None and not request.value.factors:  # what "all active" means for this window
+        factors = active(request.value.start, request.value.end)
+        acting = ", ".join(LABELS[f][1 if lang.value == "ru" else 0] for f in factors)
+        solara.Text(t("active_now", factors=acting), classes=["active-now"], style={"color": "#555"})
     done, total = runs_state.value
     # fixed positions: the result below keeps its widgets (and their state) when a run starts or ends
     solara.ProgressLinear((100 * done / total if total else True) if task.pending else False)
@@ -410,9 +414,10 @@ def Page():
             names = {name: name.replace("-", " → ") for name in shipped}
             with solara.Div(classes=["episode-choice"]):
                 solara.ToggleButtonsSingle(**i18n.by_label(names, episode_state.value, episode_state.set))
-            if record:
-                solara.Text(t("episodes_note", households=number(record.get("households", 0)),
-                              seeds=record.get("seeds", 0)), style={"color": "#555"})  # fmt: skip
+            size = record.get("episodes", {}).get(episode_state.value)  # each episode's own size
+            if size:
+                solara.Text(t("episodes_note", households=number(size["households"]), seeds=size["seeds"]),
+                            classes=["episode-size"], style={"color": "#555"})  # fmt: skip
             AnswerView(episodes.load(episode_state.value), episode_view).key("episode-answer")
     with solara.Card(t("other_title"), subtitle=t("other_help")):
         Live()

@@ -386,6 +386,7 @@ TEXT: dict[str, dict[str, str]] = {
     "running_ban_law": {"en": "Running: the ban law's total effect...",
                         "ru": "Идёт расчёт: полный эффект закона о запретах..."},
     "all_active": {"en": "all active factors", "ru": "все действующие факторы"},
+    "active_now": {"en": "Active in this window: {factors}", "ru": "Действуют в этом окне: {factors}"},
     "results_for_drove": {
         "en": "Results for: {a} to {b}; {indicators}; factors: {factors}; {households} households x {seeds} "
               "members",

@@ -107,6 +107,9 @@ def test_episode_opens_with_its_lines_and_tables(kernel_context, english, fresh_
     # the remittance lines of the three origins, then the ban law's: straight from summary_en.txt
     assert lines == answer.lines_for("remittances_usd", "en")
     assert lines[0].startswith("From 2013 to 2015 Tajik remittances")
+    size = episodes.settings()["episodes"][EPISODE]  # the size it was computed at, from settings.json
+    (note,) = [w.children[0] for w in rc.find(v.Html, class_="episode-size").widgets]
+    assert f"{size['households']:,} households per run, {size['seeds']} members" in note
     assert len(rc.find(ipywidgets.Image).widgets) == 3  # a waterfall per origin
     tables = markdown_texts(rc)
     numbers = next(text for text in tables if "<th>Cause</th>" in text)
