@@ -27,10 +27,7 @@ FOLDER = Path(__file__).resolve().parent / "episodes"  # shipped: small CSV and 
 SCENARIO = "scenarios/baseline.toml"
 POSTERIOR = "calibration/runs/cal-2021/posterior.parquet"
 EPISODES = (("2013", "2015"), ("2019", "2021"), ("2021", "2022"), ("2024", "2025"))
-# Households a run, per episode: 2013-2015 at half the size the calibration was fitted at
-# (MEMBER_HOUSEHOLDS); the later windows run 1.6 to 2.4 times as many months, so a quarter of it keeps
-# their cost near 2013-2015's on 2 busy cores (docs/dashboard.md gives the times)
-HOUSEHOLDS = {"2013-2015": 10_000, "2019-2021": 5_000, "2021-2022": 5_000, "2024-2025": 5_000}
+HOUSEHOLDS = 10_000  # a run: half the size the calibration was fitted at (MEMBER_HOUSEHOLDS); see docs
 SEEDS = 3  # members: each its own seed and posterior draw (the CLI's default is 5; see docs/dashboard.md)
 SEED = 0
 BY = ("region", "sex")  # who was hit: rows per region and sex besides "all"
@@ -152,7 +149,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--episode", action="append", choices=[name(*p) for p in EPISODES],
                         help="only this episode (repeatable; default: all four)")  # fmt: skip
-    parser.add_argument("--households", "-n", type=int, help="for every episode (default: HOUSEHOLDS)")
+    parser.add_argument("--households", "-n", type=int, help=f"households a run (default {HOUSEHOLDS:,})")
     parser.add_argument("--seeds", type=int, default=SEEDS)
     parser.add_argument("--workers", type=int, default=0, help="Dask workers for the coalition runs")
     parser.add_argument("--runs", type=Path, default=PROJECT_ROOT / "results" / "episodes",
@@ -160,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     chosen = [p for p in EPISODES if args.episode is None or name(*p) in args.episode]
     for start, end in chosen:
-        households = args.households or HOUSEHOLDS[name(start, end)]
+        households = args.households or HOUSEHOLDS
         print(f"{name(start, end)}: {households:,} households x {args.seeds} members ...", flush=True)
         entry = precompute(start, end, households, args.seeds, args.runs, FOLDER, args.workers)
         print(f"{name(start, end)}: {entry}", flush=True)
