@@ -88,7 +88,7 @@ attribution: setup
 # The dashboard's "What drove it?" episodes (dashboards/episodes/, shipped): 2013-2015, 2019-2021, 2021-2022
 # and 2024-2025 of the baseline, 10,000 households x 3 members of the 2021 calibration (docs/dashboard.md)
 episodes: setup
-	$(PY) -m dashboards.episodes
+	$(PY) -m dashboards.episodes --workers 2
 
 bench: setup
 	$(MIGSIM) bench --households 1000000 --steps 24
