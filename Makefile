@@ -48,7 +48,7 @@ SOBOL_PARAMS = beta_income,beta_network,p_revisit_home,p_revisit_abroad,wage_rat
 
 # Regenerate the shipped calibration, validation and sensitivity (calibration/runs/): the 2010-2021 fit,
 # the rolling-origin windows (data to 2014, 2016, 2019, each from the prior) and the World Bank 2015
-# comparison. About an hour on 2 cores.
+# comparison. About two hours on 2 cores (the rolling windows alone took an hour on a busy machine).
 calibration: setup
 	rm -rf results/cal-2021 results/rolling results/sensitivity
 	$(MIGSIM) sensitivity --method morris --n 10 -n 5000 --workers 2 --out results/sensitivity
@@ -58,14 +58,14 @@ calibration: setup
 	  --workers 2 --seed 1 --convergence --out results/cal-2021
 	$(MIGSIM) validate --predictive results/cal-2021/predictive.csv --fit-until 2021-12 \
 	  --out results/cal-2021/validation_predictive.csv
-	$(MIGSIM) validate --rolling --population 40 --generations 8 -n 20000 --workers 2 --seed 1 \
+	$(MIGSIM) validate --rolling --population 120 --generations 6 -n 20000 --workers 2 --seed 1 \
 	  --out results/rolling
 	$(PY) -m calibration.discrepancy results/cal-2021 results/rolling/rolling_points.csv
 	rm -rf calibration/runs/sensitivity && cp -r results/sensitivity calibration/runs/sensitivity
 	rm -rf calibration/runs/cal-2021 calibration/runs/rolling calibration/runs/cal-2014 calibration/runs/cal-2016
 	mkdir -p calibration/runs/cal-2021 calibration/runs/rolling
 	cp results/cal-2021/* calibration/runs/cal-2021/ && rm calibration/runs/cal-2021/abc.db
-	cp results/rolling/*.csv results/rolling/*.json calibration/runs/rolling/
+	cp results/rolling/*.csv results/rolling/*.json results/rolling/*.png calibration/runs/rolling/
 	for run in cal-2014 cal-2016 cal-2019; do \
 	  mkdir -p calibration/runs/rolling/$$run && cp results/rolling/$$run/* calibration/runs/rolling/$$run/ && \
 	  rm calibration/runs/rolling/$$run/abc.db; \

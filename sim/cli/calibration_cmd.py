@@ -144,7 +144,9 @@ def validate(
     rolling: bool = typer.Option(
         False, "--rolling", help="Rolling origins: calibrate on data to 2014, 2016, 2019 in turn and score."
     ),  # fmt: skip
-    population: int = typer.Option(40, help="With --rolling: particles per generation."),
+    population: int = typer.Option(
+        120, help="With --rolling: particles per generation (with 40 the weights degenerated)."
+    ),
     generations: int = typer.Option(6, help="With --rolling: generations per window."),
     workers: int = typer.Option(0, help="With --rolling: Dask LocalCluster workers (0: in this process)."),
     seed: int = typer.Option(1, help="With --rolling: root seed of each window's calibration."),
