@@ -1,6 +1,6 @@
 """The migsim dashboard: ``solara run dashboards/app.py`` (or ``migsim dashboard``).
 
-Three pages: what-if (``/``), workshop (``/workshop``), research (``/research``),
+Four pages: what-if (``/``), workshop (``/workshop``), research (``/research``), what drove it (``/drove``),
 each with the language switch.
 """
 

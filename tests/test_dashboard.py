@@ -556,7 +556,7 @@ def rendered_text(root) -> str:
     return "\n".join(p for p in parts if isinstance(p, str))
 
 
-@pytest.mark.parametrize("page", ["whatif", "workshop", "research"])
+@pytest.mark.parametrize("page", ["whatif", "workshop", "research", "drove"])
 def test_every_page_is_in_russian_when_russian_is_chosen(kernel_context, english, page):
     """No English text of the dashboard's own table (dashboards/i18n.py) is left on a page in Russian."""
     import importlib
