@@ -143,3 +143,20 @@ def dashboard(tmp_path_factory):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def shoot(artifacts):
+    """``shoot(page, name)``: a full-page screenshot in the artifacts; copied to ``docs/img/`` (for the
+    README) when missing there or with ``MIGSIM_UPDATE_SCREENSHOTS=1``."""
+    import shutil
+
+    def take(page, name: str) -> None:
+        path = artifacts / f"{name}.png"
+        page.screenshot(path=path, full_page=True)
+        target = ROOT / "docs" / "img" / f"{name}.png"
+        if os.environ.get("MIGSIM_UPDATE_SCREENSHOTS") == "1" or not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+
+    return take

@@ -6,10 +6,8 @@ one per page is copied to ``docs/img/`` for the README.
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
+import time
 
 import pytest
 
@@ -20,22 +18,12 @@ expect = playwright.expect
 # busy 2-core machine a redraw with a chart can take several seconds (an upper bound, not a sleep).
 expect.set_options(timeout=30_000)
 
-DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 WIDGETS_S = 45_000  # ms: the first widgets arrive over the websocket after the HTTP page
 RUN_S = 180_000  # an upper bound for a run or a redraw on a busy machine, not a time anything takes
 HEADLINES_CHANGED = """(old) => {
     const lines = Array.from(document.querySelectorAll('.headline-line')).map((e) => e.innerText);
     return lines.length > 0 && lines.join('|') !== old;
 }"""
-
-
-def shoot(page, artifacts: Path, name: str) -> None:
-    path = artifacts / f"{name}.png"
-    page.screenshot(path=path, full_page=True)
-    target = DOCS_IMG / f"{name}.png"
-    if os.environ.get("MIGSIM_UPDATE_SCREENSHOTS") == "1" or not target.exists():
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, target)
 
 
 def open_whatif(page, url: str) -> None:
@@ -52,21 +40,31 @@ def headlines(page) -> list[str]:
 
 
 def read_on_hover(page, words: str) -> None:
-    """Point at the middle of the first panel of the what-if chart: the tooltip shows ``words``."""
+    """Point at the first panel of the what-if chart until its tooltip shows ``words``.
+
+    The chart is redrawn (a new canvas) after each change of view, so the pointer is moved again over
+    whichever canvas is there, until the deadline: an upper bound, not a sleep.
+    """
     chart = page.locator(".whatif-chart canvas, .whatif-chart svg.marks").first
-    chart.wait_for(timeout=RUN_S)
-    chart.scroll_into_view_if_needed()
-    box = chart.bounding_box()
     tooltip = page.locator("#vg-tooltip-element")
-    for fraction in (0.15, 0.2, 0.1, 0.25):  # somewhere over the first panel's plot area
-        page.mouse.move(box["x"] + fraction * box["width"], box["y"] + 0.25 * box["height"])
-        page.mouse.move(box["x"] + fraction * box["width"] + 3, box["y"] + 0.25 * box["height"] + 2)
-        if tooltip.is_visible() and words in tooltip.inner_text():
-            return
+    deadline = time.monotonic() + RUN_S / 1000
+    while time.monotonic() < deadline:
+        try:
+            chart.wait_for(timeout=RUN_S)
+            chart.scroll_into_view_if_needed(timeout=5_000)
+            box = chart.bounding_box()
+            for fraction in (0.15, 0.2, 0.1, 0.25):  # somewhere over the first panel's plot area
+                page.mouse.move(box["x"] + fraction * box["width"], box["y"] + 0.25 * box["height"])
+                page.mouse.move(box["x"] + fraction * box["width"] + 3, box["y"] + 0.25 * box["height"] + 2)
+                if tooltip.is_visible() and words in tooltip.inner_text():
+                    return
+        except (playwright.Error, TypeError):  # the canvas was replaced under the pointer: try the new one
+            pass
+        page.wait_for_timeout(250)
     expect(tooltip).to_contain_text(words)
 
 
-def test_whatif_runs_and_compares(page, dashboard, artifacts):
+def test_whatif_runs_and_compares(page, dashboard, shoot):
     page.set_viewport_size({"width": 1400, "height": 1250})
     open_whatif(page, dashboard)
     page.locator("label", has_text="Tajikistan").click()
@@ -95,7 +93,7 @@ def test_whatif_runs_and_compares(page, dashboard, artifacts):
     expect(page.get_by_role("button", name="Run", exact=True)).to_be_enabled(timeout=RUN_S)
     expect(page.locator(".v-progress-linear:not(.v-progress-linear--absolute)")).to_be_hidden()
     expect(page.locator(".stale-note")).to_have_count(0)
-    shoot(page, artifacts, "whatif")
+    shoot(page, "whatif")
     page.get_by_role("button", name="Difference").click()  # scenario minus baseline, member by member
     expect(page.get_by_text("Lines: the scenario minus the baseline")).to_be_visible()
     read_on_hover(page, "Scenario − baseline")
@@ -122,7 +120,7 @@ def test_whatif_runs_and_compares(page, dashboard, artifacts):
     page.locator(".v-select", has_text="Сценарий").click()
     expect(page.get_by_role("option", name="Узбекистан вступает в ЕАЭС в 2027 году")).to_be_visible()
     page.keyboard.press("Escape")
-    shoot(page, artifacts, "whatif_ru")
+    shoot(page, "whatif_ru")
     page.get_by_role("button", name="English").click()
 
 
@@ -158,7 +156,7 @@ def slider_widths(page) -> dict[str, float]:
     return widths
 
 
-def test_workshop_steps_and_explains(page, dashboard, artifacts):
+def test_workshop_steps_and_explains(page, dashboard, shoot):
     page.set_viewport_size({"width": 1366, "height": 768})
     failed = []  # every file the page asks for is served (KaTeX was missing from the offline cache)
     page.on("response", lambda r: failed.append((r.status, r.url)) if r.status >= 400 else None)
@@ -208,7 +206,7 @@ def test_workshop_steps_and_explains(page, dashboard, artifacts):
     expect(counter).to_have_text("Month 0", timeout=RUN_S)
     step.click()
     expect(counter).to_have_text("Month 1", timeout=RUN_S)
-    shoot(page, artifacts, "workshop")
+    shoot(page, "workshop")
 
     page.locator(".origin-choice").get_by_role("button", name="Tajikistan").click()  # one village
     expect(page.get_by_text("Where the working-age members are (Tajikistan)")).to_be_visible()
@@ -227,11 +225,11 @@ def test_workshop_steps_and_explains(page, dashboard, artifacts):
     assert any("," in label for label in widths)  # decimal commas
     for english in ("Controls", "Step", "Reset", "Play", "Month 1"):
         expect(page.get_by_text(english, exact=True)).to_have_count(0)
-    shoot(page, artifacts, "workshop_ru")
+    shoot(page, "workshop_ru")
     page.get_by_role("button", name="English").click()
 
 
-def test_research_lists_folders_and_shows_outputs(page, dashboard, artifacts):
+def test_research_lists_folders_and_shows_outputs(page, dashboard, shoot):
     page.set_viewport_size({"width": 1400, "height": 1000})
     page.goto(dashboard + "/research")
     folder = page.locator(".v-select", has_text="Folder")
@@ -259,7 +257,7 @@ def test_research_lists_folders_and_shows_outputs(page, dashboard, artifacts):
     expect(page.get_by_text("runs.parquet: 4 rows")).to_be_visible(timeout=20_000)
     expect(page.locator(".v-select", has_text="Colour by")).to_contain_text("scenario")
     expect(page.get_by_role("cell", name="1.5", exact=True).first).to_be_visible()
-    shoot(page, artifacts, "research")
+    shoot(page, "research")
     page.get_by_role("button", name="Русский").click()
     expect(page.get_by_role("heading", name="Исследование: результаты серий и калибровки")).to_be_visible()
     page.get_by_role("button", name="English").click()

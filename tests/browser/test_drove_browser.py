@@ -18,7 +18,7 @@ SRC_CHANGED = (
 )
 
 
-def test_episode_opens_and_another_replaces_it(page, dashboard, artifacts):
+def test_episode_opens_and_another_replaces_it(page, dashboard, shoot):
     from dashboards import episodes
 
     shipped = episodes.available()
@@ -34,13 +34,15 @@ def test_episode_opens_and_another_replaces_it(page, dashboard, artifacts):
     expect(charts).to_have_count(3, timeout=REDRAW_MS)  # one waterfall per origin
     src = charts.first.get_attribute("src")
     assert src
-    page.wait_for_function(
-        "() => document.querySelector('.waterfall img').naturalWidth > 0", timeout=REDRAW_MS
+    page.wait_for_function(  # every waterfall drawn, not only the first
+        "() => Array.from(document.querySelectorAll('.waterfall img'))"
+        ".every((i) => i.complete && i.naturalWidth > 0)",
+        timeout=REDRAW_MS,
     )
     table = page.locator(".drove-table table")
     expect(table.locator("th").first).to_have_text("Cause")
     expect(table.get_by_role("cell", name="Total change")).to_be_visible()
-    page.screenshot(path=artifacts / "drove.png", full_page=True)
+    shoot(page, "drove")
 
     choice.get_by_role("button", name=second).click()
     start, end = shipped[1].split("-")
