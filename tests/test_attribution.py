@@ -41,6 +41,30 @@ def test_exact_shapley_by_hand():
     assert sum(phi.values()) == pytest.approx(v(set(players)) - v(set()))
 
 
+def test_symmetric_factors_get_equal_shares_whatever_the_order():
+    """Two factors with the same toy effect (1 each, 2 more together) get 2 each; listing the factors in
+    another order changes no value."""
+    v = _game({"a": 1.0, "b": 1.0, "c": 0.5}, ("a", "b"), 2.0)
+    phis = []
+    for players in (["a", "b", "c"], ["c", "b", "a"], ["b", "c", "a"]):
+        values = {c: np.array(v(c)) for c in shapley.all_coalitions(players)}
+        phis.append(shapley.exact(players, values))
+    assert phis[0]["a"] == pytest.approx(2.0) and phis[0]["b"] == pytest.approx(2.0)
+    assert phis[0]["c"] == pytest.approx(0.5)
+    first = {k: float(x) for k, x in phis[0].items()}
+    for phi in phis[1:]:
+        assert {k: float(x) for k, x in phi.items()} == pytest.approx(first)
+
+
+def test_permuting_the_factors_of_an_attribution_changes_nothing():
+    kw = {"seeds": 1, "households": 300, "indicators": ["remittances_usd"]}
+    one = attribute(BASELINE, "2014", "2015", factors=["rouble", "entry_rules", "russian_economy"], **kw)
+    other = attribute(BASELINE, "2014", "2015", factors=["russian_economy", "rouble", "entry_rules"], **kw)
+    key = ["indicator", "origin", "group", "factor"]
+    pd.testing.assert_frame_equal(one.table.sort_values(key).reset_index(drop=True),
+                                  other.table.sort_values(key).reset_index(drop=True))  # fmt: skip
+
+
 def test_sampled_shapley_matches_exact_at_six_factors():
     """The ordering estimator adds up exactly and lands within 5% of the scale of the exact values."""
     players = [f"f{i}" for i in range(6)]
