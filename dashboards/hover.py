@@ -72,7 +72,7 @@ def chart(frame: pd.DataFrame, titles: dict[str, str], year: int | None = None,
     x = alt.X("date:T", title=None, axis=ticks)
     y_axis = alt.Axis(labelExpr=_AXIS_RU if lang == "ru" else _AXIS, title=None)
     nearest = alt.selection_point(
-        fields=["date"], nearest=True, on="pointerover", empty=False, clear="pointerout"
+        name="nearest", fields=["date"], nearest=True, on="pointerover", empty=False, clear="pointerout"
     )
     base = alt.Chart()
     layers = []
@@ -91,7 +91,7 @@ def chart(frame: pd.DataFrame, titles: dict[str, str], year: int | None = None,
             x=x, y="mean:Q", color=colour,
             opacity=alt.condition(nearest, alt.value(1.0), alt.value(0.0)),
             tooltip=[alt.Tooltip(f"{key}:N", title=titles[key]) for key in TOOLTIP],
-        ).add_params(nearest),
+        ).add_params(nearest).properties(name="points"),
         base.mark_rule(color="#999999").encode(x=x).transform_filter(nearest),
     ]  # fmt: skip
     order = list(dict.fromkeys(frame["panel"]))

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import solara
+import solara.widgets
 
 from dashboards import ensemble, hover, i18n
 from dashboards.i18n import LanguageSwitch, indicator_label, lang, number, place_name, t
@@ -346,9 +347,9 @@ def Results(done: RunResult, year: int, set_year):
         names = {"reference": t("reference"), "scenario": t("scenario"), "difference": t("difference")}
         data = hover.hover_frame(shown_series, labels, names, grades, structural, lang.value)
         titles = {key: t(f"hover_{key}") for key in ("when", "series", "value", "range")}
-        return hover.chart(data, titles, year, history_end(), lang.value)
+        return hover.chart(data, titles, year, history_end(), lang.value).to_dict()
 
-    figure = solara.use_memo(interactive, [id(shown_series), year, lang.value, structural])
+    spec = solara.use_memo(interactive, [id(shown_series), year, lang.value, structural])
     views = {"annual": t("view_annual"), "monthly": t("view_monthly")}
     shows = {"levels": t("show_levels"), "difference": t("show_difference")}
     with solara.Row():
@@ -356,7 +357,9 @@ def Results(done: RunResult, year: int, set_year):
         solara.ToggleButtonsSingle(**i18n.by_label(views, view_state.value, view_state.set))
         solara.ToggleButtonsSingle(**i18n.by_label(shows, show_state.value, show_state.set))
     with solara.Div(classes=["whatif-chart"]):
-        solara.FigureAltair(figure)
+        # the Vega-Lite spec straight to the widget: solara.FigureAltair switches Altair's global renderer
+        # around each render, so two sessions drawing at once could get each other's (a KeyError)
+        solara.widgets.VegaLite.element(spec=spec)
     note = {"font-size": "0.85rem", "color": "#555", "display": "block"}
     solara.Text(t("hover_note"), style=note)
     if shown_series["date"].max() > history_end():

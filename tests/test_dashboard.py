@@ -621,3 +621,43 @@ def test_hover_chart_shows_the_members_mean_and_band_in_the_sessions_language():
     text = str(spec)
     assert "'nearest': True" in text and "'title': 'RANGE'" in text and "regexp(',', 'g')" in text
     assert spec["columns"] == 3 and spec["resolve"]["scale"]["y"] == "independent"
+
+
+def test_hover_spec_is_built_without_altairs_global_renderer():
+    """Two sessions draw at once: the page hands the Vega-Lite spec (``to_dict``) to the widget, which does
+    not depend on Altair's global renderer (solara.FigureAltair switches it around each render, and a
+    second session's switch made the first one's bundle a KeyError)."""
+    import threading
+
+    import altair as alt
+
+    from dashboards import ensemble, hover
+
+    series = ensemble.national(synthetic_frame())
+    frame = hover.hover_frame(series, {}, {"reference": "Baseline", "scenario": "Scenario"})
+    titles = {key: key for key in hover.TOOLTIP}
+    stop, errors, specs = threading.Event(), [], []
+
+    def switch():
+        while not stop.is_set():
+            with alt.renderers.enable("mimetype"):
+                pass
+
+    def draw():
+        try:
+            for _ in range(20):
+                specs.append(hover.chart(frame, titles).to_dict())
+        except Exception as exc:  # noqa: BLE001 (collected and asserted below)
+            errors.append(exc)
+
+    switcher = threading.Thread(target=switch)
+    switcher.start()
+    drawers = [threading.Thread(target=draw) for _ in range(3)]
+    for thread in drawers:
+        thread.start()
+    for thread in drawers:
+        thread.join()
+    stop.set()
+    switcher.join()
+    assert not errors and len(specs) == 60
+    assert all(spec == specs[0] for spec in specs)
