@@ -14,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from dashboards.ensemble import INDICATORS, RUN_COLOURS, chart_frame, is_yearly
+from dashboards.i18n import number
 from sim.indicators import REGISTRY
 
 # thousands separators on the axes; Russian: thin spaces and a decimal comma
@@ -25,10 +26,8 @@ TOOLTIP = ("when", "series", "value", "range")
 
 
 def _text(value: float, name: str, lang: str) -> str:
-    """A value as the table shows it: counts whole, rates with one decimal."""
-    digits = 2 if REGISTRY[name].percent else 0
-    text = f"{value:,.{digits}f}"
-    return text.replace(",", "\u00a0").replace(".", ",") if lang == "ru" else text
+    """A value for the tooltip: counts whole, rates (in percent) with two decimals."""
+    return number(value, 2 if REGISTRY[name].percent else 0, language=lang)
 
 
 def hover_frame(series: pd.DataFrame, labels: dict[str, str], run_names: dict[str, str],

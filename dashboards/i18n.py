@@ -425,15 +425,16 @@ def indicator_label(name: str) -> str:
     return f"{text}, %" if indicator.unit == SHARE else text
 
 
-def number(x: float, digits: int = 0, trim: bool = False) -> str:
+def number(x: float, digits: int = 0, trim: bool = False, language: str | None = None) -> str:
     """``x`` with ``digits`` decimals in the session's style: 1,234.5 in English, 1 234,5 in Russian.
 
-    ``trim`` drops trailing zeros of the decimals (1.50 -> 1.5, 4.00 -> 4).
+    ``trim`` drops trailing zeros of the decimals (1.50 -> 1.5, 4.00 -> 4); ``language``
+    (``"en"`` / ``"ru"``) overrides the session's.
     """
     text = f"{x:,.{digits}f}"
     if trim and "." in text:
         text = text.rstrip("0").rstrip(".")
-    if lang.value == "ru":
+    if (language or lang.value) == "ru":
         text = text.replace(",", "\u00a0").replace(".", ",")
     return text
 
