@@ -303,12 +303,6 @@ def asked(request: Request) -> str:
              households=number(request.households), seeds=request.seeds)  # fmt: skip
 
 
-def pick(codes: dict[str, str], labels) -> tuple[str, ...]:
-    """The codes of the chosen labels, in the order of ``codes`` (the form's own order)."""
-    chosen = set(labels)
-    return tuple(code for label, code in codes.items() if label in chosen)
-
-
 @solara.component
 def Form(request: solara.Reactive, problem):
     """From/to, indicators, factors, size and breakdown; each control writes one field of ``request``."""
@@ -323,15 +317,11 @@ def Form(request: solara.Reactive, problem):
     if problem and problem[0] == "period":
         solara.Error(problem[1], dense=True, classes=["form-error"])
     labels = {name: indicator_label(name) for name in FORM_INDICATORS}
-    codes = {label: name for name, label in labels.items()}
-    solara.SelectMultiple(t("indicators"), values=[labels[i] for i in rq.indicators], all_values=list(codes),
-                          on_value=lambda picked: setter("indicators")(pick(codes, picked)))  # fmt: skip
+    solara.SelectMultiple(t("indicators"), **i18n.by_labels(labels, rq.indicators, setter("indicators")))
     if problem and problem[0] == "indicators":
         solara.Error(problem[1], dense=True, classes=["form-error"])
     names = {name: row_label(name) for name in FACTORS}
-    factor_codes = {label: name for name, label in names.items()}
-    solara.SelectMultiple(t("factors"), values=[names[f] for f in rq.factors], all_values=list(factor_codes),
-                          on_value=lambda picked: setter("factors")(pick(factor_codes, picked)))  # fmt: skip
+    solara.SelectMultiple(t("factors"), **i18n.by_labels(names, rq.factors, setter("factors")))
     solara.Text(t("factors_help"), style={"color": "#555", "font-size": "0.85rem"})
     with solara.Row():
         solara.InputInt(t("households"), value=rq.households, on_value=setter("households"))

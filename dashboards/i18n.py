@@ -461,6 +461,17 @@ def by_label(options: dict[str, str], value: str, on_value) -> dict:
     return {"values": list(codes), "value": options[value], "on_value": lambda label: on_value(codes[label])}
 
 
+def by_labels(options: dict[str, str], values, on_value) -> dict:
+    """:func:`by_label` for a SelectMultiple: shows labels, reports the chosen codes in ``options``' order."""
+
+    def chosen(labels) -> None:
+        picked = set(labels)
+        on_value(tuple(code for code, label in options.items() if label in picked))
+
+    shown = [options[code] for code in values]
+    return {"all_values": list(options.values()), "values": shown, "on_value": chosen}
+
+
 @solara.component
 def LanguageSwitch():
     """``English`` / ``Русский``: sets the language of this session."""
