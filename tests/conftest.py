@@ -32,3 +32,27 @@ def baseline_small():
     import sim
 
     return sim.run(BASELINE, households=6000, seed=3)
+
+
+# the dashboard's in-process tests (tests/pages.py has their helpers)
+@pytest.fixture
+def kernel_context():
+    """A virtual kernel, as the Solara server gives each browser session."""
+    import uuid
+
+    from solara.server import kernel, kernel_context
+
+    name = uuid.uuid4().hex  # a fresh store per test: no listener of an earlier page survives
+    context = kernel_context.VirtualKernelContext(id=name, kernel=kernel.Kernel(), session_id=name)
+    with context:
+        yield context
+    context.close()
+
+
+@pytest.fixture
+def english():
+    from dashboards.i18n import lang
+
+    lang.set("en")
+    yield
+    lang.set("en")

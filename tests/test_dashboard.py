@@ -16,57 +16,9 @@ import pytest
 
 solara = pytest.importorskip("solara")
 
+from pages import rendered_text, texts, wait_until, with_class  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def kernel_context():
-    """A virtual kernel, as the Solara server gives each browser session."""
-    import uuid
-
-    from solara.server import kernel, kernel_context
-
-    name = uuid.uuid4().hex  # a fresh store per test: no listener of an earlier page survives
-    context = kernel_context.VirtualKernelContext(id=name, kernel=kernel.Kernel(), session_id=name)
-    with context:
-        yield context
-    context.close()
-
-
-@pytest.fixture
-def english():
-    from dashboards.i18n import lang
-
-    lang.set("en")
-    yield
-    lang.set("en")
-
-
-def texts(rc, class_: str) -> list[str]:
-    return [w.children[0] for w in rc.find(v.Html, class_=class_).widgets]
-
-
-def widgets(root):
-    """``root`` and every widget below it, depth first."""
-    yield root
-    for child in getattr(root, "children", None) or []:
-        if not isinstance(child, str):
-            yield from widgets(child)
-
-
-def with_class(root, name: str) -> list:
-    """Every widget under ``root`` whose CSS classes include ``name`` (find() matches whole values)."""
-    return [w for w in widgets(root) if name in (getattr(w, "class_", "") or "").split()]
-
-
-def wait_until(condition, timeout: float) -> None:
-    """Poll ``condition`` until it holds (the page redraws in its own threads); fail after ``timeout`` s."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "the page did not get there in time"
-        time.sleep(0.05)
 
 
 def find_slider(rc, start: str):
@@ -542,18 +494,6 @@ def test_warming_the_reference_leaves_only_the_scenario_to_run(baseline_path):
     after = ensemble.run_one.cache_info()
     # the two reference members come from the cache, the two scenario members are run
     assert (after.hits - before.hits, after.misses - before.misses) == (2, 2)
-
-
-def rendered_text(root) -> str:
-    """Every string a page shows: texts, labels, select items, Markdown, as one blob."""
-    parts = []
-    for widget in widgets(root):
-        parts += [getattr(widget, name, None) for name in ("label", "hint", "placeholder", "title", "md")]
-        template = getattr(widget, "template", None)
-        parts.append(template if isinstance(template, str) else getattr(template, "template", None))
-        parts += [str(item) for item in getattr(widget, "items", None) or []]
-        parts += [child for child in getattr(widget, "children", None) or [] if isinstance(child, str)]
-    return "\n".join(p for p in parts if isinstance(p, str))
 
 
 @pytest.mark.parametrize("page", ["whatif", "workshop", "research", "drove"])

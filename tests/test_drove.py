@@ -10,54 +10,13 @@ import pytest
 
 solara = pytest.importorskip("solara")
 
+from pages import rendered_text, texts  # noqa: E402
+
 EPISODE = "2013-2015"
-
-
-@pytest.fixture
-def kernel_context():
-    """A virtual kernel, as the Solara server gives each browser session."""
-    import uuid
-
-    from solara.server import kernel, kernel_context
-
-    name = uuid.uuid4().hex
-    context = kernel_context.VirtualKernelContext(id=name, kernel=kernel.Kernel(), session_id=name)
-    with context:
-        yield context
-    context.close()
-
-
-@pytest.fixture
-def english():
-    from dashboards.i18n import lang
-
-    lang.set("en")
-    yield
-    lang.set("en")
-
-
-def rendered_text(root) -> str:
-    """Every label, text and Markdown template of the widgets under ``root``."""
-    parts = []
-    stack = [root]
-    while stack:
-        widget = stack.pop()
-        parts += [getattr(widget, name, None) for name in ("label", "hint", "placeholder", "title", "md")]
-        parts += [str(item) for item in getattr(widget, "items", None) or []]
-        template = getattr(widget, "template", None)
-        parts.append(getattr(template, "template", template) if template is not None else "")
-        children = getattr(widget, "children", None) or []
-        parts += [child for child in children if isinstance(child, str)]
-        stack += [child for child in children if not isinstance(child, str)]
-    return "\n".join(p for p in parts if isinstance(p, str))
 
 
 def markdown_texts(rc) -> list[str]:
     return [getattr(w.template, "template", w.template) for w in rc.find(v.VuetifyTemplate).widgets]
-
-
-def lines_of(rc) -> list[str]:
-    return [w.children[0] for w in rc.find(v.Html, class_="drove-line").widgets]
 
 
 def type_in(rc, label: str, text: str) -> None:
@@ -103,7 +62,7 @@ def test_episode_opens_with_its_lines_and_tables(kernel_context, english, fresh_
     drove = fresh_page
     answer = episodes.load(EPISODE)
     box, rc = solara.render(drove.Page(), handle_error=False)
-    lines = lines_of(rc)
+    lines = texts(rc, "drove-line")
     # the remittance lines of the three origins, then the ban law's: straight from summary_en.txt
     assert lines == answer.lines_for("remittances_usd", "en")
     assert lines[0].startswith("From 2013 to 2015 Tajik remittances")
@@ -136,7 +95,7 @@ def test_the_page_is_in_russian_when_russian_is_chosen(kernel_context, english, 
     lang.set("ru")
     drove.episode_view.set(("remittances_usd", "TJ"))
     box, rc = solara.render(app.Layout(children=[drove.Page()]), handle_error=False)
-    assert lines_of(rc) == episodes.load(EPISODE).lines_for("remittances_usd", "ru")
+    assert texts(rc, "drove-line") == episodes.load(EPISODE).lines_for("remittances_usd", "ru")
     text = rendered_text(box)
     assert "Чем это вызвано?" in text and "Изменение в целом" in text and "мужчины" in text
     starts = [(entry["en"].split("{")[0].strip(), entry["ru"]) for entry in TEXT.values()]
@@ -182,7 +141,7 @@ def test_the_form_runs_a_tiny_attribution_and_greys_stale_results(kernel_context
     answer, _ = drove.live_state.value
     assert {"drift", "rouble", "russian_economy"} <= set(answer.table["factor"]) <= {
         "drift", "rouble", "russian_economy", "measurement"}  # fmt: skip
-    assert any("From 2014 to 2015" in line for line in lines_of(rc))
+    assert any("From 2014 to 2015" in line for line in texts(rc, "drove-line"))
     assert not rc.find(v.Alert, class_="stale-note").widgets
     type_in(rc, "To (YYYY or YYYY-MM)", "2016")
     rc.find(v.Alert, class_="stale-note").wait_for(timeout=10)
