@@ -122,6 +122,9 @@ class MigrationModel(mesa.Model):
         their group for the rest of the run (the results' ``status`` key,
         :data:`sim.indicators.STATUSES`). Before it every household counts
         as without a banned member.
+    age_groups : bool
+        Count members by age group too (the results' ``age`` key,
+        :data:`sim.indicators.AGE_GROUPS`); three times the indicator cells.
     **levers
         Overrides of behavioural, policy and driver parameters (names and
         ranges in :data:`sim.params.SPECS`), validated.

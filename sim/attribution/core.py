@@ -43,7 +43,6 @@ DRIFT = "drift"
 GDP_ROW = "gdp_denominator"
 MEASUREMENT_ROW = "measurement"
 SENT = "remittances_sent_usd"  # period-table column: remittances before the official series' measurement
-# breakdowns the issue asks for that the kernel does not count yet
 DEFAULT_ORDERINGS = 64  # sampled orderings above shapley.MAX_EXACT_FACTORS factors
 
 
