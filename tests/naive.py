@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -121,14 +122,18 @@ def logit(u_home, u_ru, u_kz, ru_open, kz_open):
     return weights[0] / total, weights[1] / total, weights[2] / total
 
 
-def household_month(i: int, step: int, seed: int, month: np.ndarray, s: dict, cells: np.ndarray) -> int:
+def household_month(
+    i: int, step: int, seed: int, month: np.ndarray, s: dict, cells: np.ndarray, *, draws=Draws
+) -> int:
     """One month of household ``i`` (section 3 of docs/model.md); returns its next network flags.
 
     ``s`` holds the state arrays by name (changed in place); ``cells`` is the
-    ``(n_cells, N_INDICATORS)`` counter table (added to).
+    ``(n_cells, N_INDICATORS)`` counter table (added to). ``draws(seed, step,
+    household)`` makes the household's random numbers (:class:`Draws`, or
+    :class:`TracedDraws` to record every comparison with a threshold).
     """
     r = month[int(s["origin"][i])]
-    rng = Draws(seed, step, i)
+    rng = draws(seed, step, i)
     degree = int(s["indptr"][i + 1] - s["indptr"][i])
     share_ru = s["contacts"][i, 0] / degree if degree else 0.0
     share_kz = s["contacts"][i, 1] / degree if degree else 0.0
@@ -260,11 +265,11 @@ def household_month(i: int, step: int, seed: int, month: np.ndarray, s: dict, ce
     return flags
 
 
-def month(step: int, seed: int, month_rows: np.ndarray, s: dict, n_cells: int) -> np.ndarray:
+def month(step: int, seed: int, month_rows: np.ndarray, s: dict, n_cells: int, *, draws=Draws) -> np.ndarray:
     """Every household's month, then the network commit (section 3, steps 2-3); the month's counters."""
     cells = np.zeros((n_cells, k.N_INDICATORS), np.int64)
     n = len(s["origin"])
-    flags_next = [household_month(i, step, seed, month_rows, s, cells) for i in range(n)]
+    flags_next = [household_month(i, step, seed, month_rows, s, cells, draws=draws) for i in range(n)]
     for i in range(n):  # contacts: neighbours with someone in Russia / Kazakhstan / anywhere abroad
         neighbours = s["neighbours"][s["indptr"][i] : s["indptr"][i + 1]]
         s["contacts"][i] = [sum(flags_next[j] & 1 > 0 for j in neighbours),
@@ -272,3 +277,74 @@ def month(step: int, seed: int, month_rows: np.ndarray, s: dict, n_cells: int) -
                             sum(flags_next[j] > 0 for j in neighbours)]  # fmt: skip
     s["flags"][:] = flags_next
     return cells
+
+
+# Instrumentation: which draws were compared with which thresholds, and how closely.
+
+
+class Comparison(NamedTuple):
+    """One comparison of a draw with a threshold, as the month made it."""
+
+    household: int
+    member: int
+    stream: int
+    part: int  # 0: the draw of ``uniform`` or the first of ``pair`` (revisit); 1: the second (job)
+    draw: float
+    threshold: float
+    below: bool  # the outcome of ``draw < threshold``
+
+
+class _TracedDraw(float):
+    """A draw that logs every comparison it takes part in (its value and arithmetic are a float's)."""
+
+    def _log(self, threshold, below) -> bool:
+        where = self.where
+        self.log.append(Comparison(*where, float(self), float(threshold), bool(below)))
+        return bool(below)
+
+    def __lt__(self, threshold):
+        return self._log(threshold, float(self) < threshold)
+
+    def __ge__(self, threshold):
+        return not self._log(threshold, float(self) < threshold)
+
+    def __gt__(self, threshold):
+        return self._log(threshold, float(self) > threshold)
+
+    def __le__(self, threshold):
+        return not self._log(threshold, float(self) > threshold)
+
+
+class TracedDraws(Draws):
+    """:class:`Draws` whose numbers append a :class:`Comparison` to ``log`` whenever they are compared."""
+
+    def __init__(self, seed: int, step: int, household: int, log: list):
+        super().__init__(seed, step, household)
+        self.household, self.log = household, log
+
+    def _traced(self, value: float, member: int, stream: int, part: int) -> _TracedDraw:
+        traced = _TracedDraw(value)
+        traced.where, traced.log = (self.household, member, stream, part), self.log
+        return traced
+
+    def uniform(self, member: int, stream: int) -> float:
+        return self._traced(super().uniform(member, stream), member, stream, 0)
+
+    def pair(self, member: int, stream: int) -> tuple[float, float]:
+        first, second = super().pair(member, stream)
+        return self._traced(first, member, stream, 0), self._traced(second, member, stream, 1)
+
+
+def traced_month(
+    step: int, seed: int, month_rows: np.ndarray, s: dict, n_cells: int
+) -> tuple[np.ndarray, list[Comparison]]:
+    """:func:`month` (the same state changes and counters) and every draw-threshold comparison it made.
+
+    The smallest ``abs(draw - threshold)`` in the log says how close the month
+    came to a different outcome: a rule whose probabilities differ from these
+    in the last bits can only disagree with the oracle where that distance is
+    tiny.
+    """
+    log: list[Comparison] = []
+    cells = month(step, seed, month_rows, s, n_cells, draws=lambda *key: TracedDraws(*key, log))
+    return cells, log
