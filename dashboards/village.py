@@ -182,7 +182,7 @@ class WorkshopModel(MigrationModel):
         step = self.step_counter
         neighbours = s.neighbours[s.indptr[i] : s.indptr[i + 1]]
         degree = len(neighbours)
-        c_ru, c_kz = int(s.contacts[i, 0]), int(s.contacts[i, 1])
+        c_ru, c_kz = int(s.contacts[i, k.RUSSIA - 1]), int(s.contacts[i, k.KAZAKHSTAN - 1])
         share_ru = c_ru / degree if degree else 0.0
         share_kz = c_kz / degree if degree else 0.0
         n_abroad = int((s.m_loc[i, : s.n_members[i]] != k.HOME).sum())
@@ -195,11 +195,11 @@ class WorkshopModel(MigrationModel):
             known = bool(s.m_ban_known[i, m])
             returnee = int(loc == k.HOME and step - int(s.m_returned[i, m]) < row[k.RETURNEE_MONTHS])
             others = n_abroad - (1 if loc != k.HOME else 0)
-            u = k.utilities(row, skill, int(s.m_sex[i, m]), int(s.m_age[i, m]), loc, int(others),
-                            float(share_ru), float(share_kz), int(s.aware[i]), returnee)  # fmt: skip
-            ru_open = loc == k.RUSSIA or (row[k.CLOSED_RU] < 0.5 and not (banned and known))
-            kz_open = loc == k.KAZAKHSTAN or row[k.CLOSED_KZ] < 0.5
-            p = k.choice_probabilities(u[0], u[1], u[2], bool(ru_open), bool(kz_open))
+            u = k.member_utilities(row, skill, int(s.m_sex[i, m]), int(s.m_age[i, m]), loc, int(others),
+                                   (share_ru, share_kz), int(s.aware[i]), returnee)  # fmt: skip
+            open_options = [True] + [k.is_open(row, d, loc, banned, int(known)) for d in range(k.N_DEST)]
+            ru_open = open_options[k.RUSSIA]
+            p = k.option_probabilities(u, open_options)
             p_job = row[k.P_JOB_HOME] + returnee * row[k.REINTEGRATION] * (1 - row[k.P_JOB_HOME])
             people.append({
                 "sex": int(s.m_sex[i, m]), "age": int(s.m_age[i, m]), "loc": loc,

@@ -89,7 +89,7 @@ class HouseholdAgent(mesa.Agent):
         m = self.model
         kernels.household_rule(
             self.row, m.step_counter, m.seed_value, m.month_row, *m.state.rule_args(),
-            m.block_counters[self.row // kernels.BLOCK],
+            m.block_counters[self.row // kernels.BLOCK], m.work,
         )  # fmt: skip
 
 
@@ -183,6 +183,7 @@ class MigrationModel(mesa.Model):
         )
         self.step_counter = 0
         self.month_row = self.timeline.table[0]
+        self.work = kernels.work_array()  # the mesa engine's scratch space for the rule
         self.latest_totals: dict[str, float] = {}
 
         if engine == "mesa":

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.kernels import MAX_MEMBERS, NEVER, NO_BAN, count_contacts
+from sim.kernels import MAX_MEMBERS, N_DEST, NEVER, NO_BAN, count_contacts
+from sim.layout import STATE
 from sim.network import Network
 from sim.population import Population
 
@@ -24,10 +25,10 @@ class HouseholdState:
     skill : ndarray(uint8, (n,))
     aware : ndarray(int8, (n,))
         Knows that legal work in Kazakhstan is possible.
-    contacts : ndarray(int16, (n, 3))
-        Contacts with a member in Russia / in Kazakhstan / anywhere abroad (last month).
+    contacts : ndarray(int16, (n, N_DEST + 1))
+        Contacts with a member at each destination, then anywhere abroad (last month).
     flags, flags_next : ndarray(int8, (n,))
-        Bit 0: a member in Russia; bit 1: a member in Kazakhstan. ``flags`` is
+        Bit d: a member at destination d (0 Russia, 1 Kazakhstan). ``flags`` is
         what contacts see; ``flags_next`` what the rule wrote this month.
     m_loc, m_irregular, m_ban_known, m_sex, m_age : ndarray(int8, (n, MAX_MEMBERS))
     m_ban_until, m_returned : ndarray(int16, (n, MAX_MEMBERS))
@@ -71,7 +72,7 @@ class HouseholdState:
             n_members=population.n_members,
             skill=population.skill,
             aware=(rng.random(n) < initial_aware).astype(np.int8),
-            contacts=np.zeros((n, 3), dtype=np.int16),
+            contacts=np.zeros((n, N_DEST + 1), dtype=np.int16),
             flags=np.zeros(n, dtype=np.int8),
             flags_next=np.zeros(n, dtype=np.int8),
             m_loc=np.zeros(shape, dtype=np.int8),
@@ -92,14 +93,30 @@ class HouseholdState:
     def n(self) -> int:
         return len(self.origin)
 
+    def __post_init__(self) -> None:
+        check_state(self)
+
     def rule_args(self) -> tuple:
-        """The state arrays in the order :func:`sim.kernels.household_rule` takes them."""
-        return (
-            self.origin, self.cell_base, self.size, self.n_members, self.skill, self.aware,
-            self.contacts, self.indptr, self.flags_next, self.m_loc, self.m_irregular,
-            self.m_ban_until, self.m_ban_known, self.m_sex, self.m_age, self.m_returned,
-        )  # fmt: skip
+        """The state arrays in the order :func:`sim.kernels.household_rule` takes them (:data:`STATE`)."""
+        return tuple(getattr(self, array.name) for array in STATE)
 
     def nbytes(self) -> int:
         """Memory held by the state, network included."""
         return sum(getattr(self, name).nbytes for name in self.__dataclass_fields__)
+
+
+def check_state(state) -> None:
+    """Refuse state arrays whose dtype or shape differ from their declaration in :data:`STATE`.
+
+    The kernels take the arrays positionally, in the order of the declaration;
+    this check catches an array of the wrong kind before numba compiles for it.
+    """
+    n = len(state.origin)
+    shapes = {"n": (n,), "n+1": (n + 1,), "n,members": (n, MAX_MEMBERS), "n,contacts": (n, N_DEST + 1)}
+    for array in STATE:
+        value = getattr(state, array.name)
+        if value.dtype != np.dtype(array.dtype) or value.shape != shapes[array.shape]:
+            raise ValueError(
+                f"state array {array.name}: {value.dtype} {value.shape}; declared "
+                f"{array.dtype} {shapes[array.shape]} (sim/layout.py)"
+            )

@@ -97,7 +97,7 @@ def utilities(r, skill, member: Member, others_abroad, share_ru, share_kz, aware
     u_ru = beta * math.log(max(earn_ru, 1.0)) + r[k.ASC_RU] + r[k.BETA_NETWORK] * share_ru
     u_ru = u_ru - r[k.RISK_AVERSION] * p_irregular * r[k.HAZARD_RU] * r[k.BAN_MONTHS]
 
-    legal_kz = r[k.EAEU] > 0.5 or (aware * r[k.KZ_LEGAL]) > 0.5
+    legal_kz = r[k.EAEU] > 0.5 or (aware * r[k.PERMIT_KZ]) > 0.5
     wage_kz = r[k.W_KZ_USD] * r[k.WAGE_RATIO] * skill_factor
     if legal_kz:
         earn_kz = r[k.P_JOB_KZ] * wage_kz - r[k.FEE_KZ_USD]
@@ -166,12 +166,12 @@ def household_month(
         if m.irregular == 1 and m.loc in (k.RUSSIA, k.KAZAKHSTAN):
             if r[k.EAEU] > 0.5 and rng.uniform(slot, k.S_REGULARISE) < r[k.P_REGULARISE]:
                 m.irregular = 0
-            elif m.loc == k.RUSSIA and rng.uniform(slot, k.S_DETECT) < r[k.HAZARD_RU]:
+            elif m.loc == k.RUSSIA and rng.uniform(slot, k.REMOVAL_STREAM[0]) < r[k.HAZARD_RU]:
                 m.ban_until = step + int(r[k.BAN_MONTHS])
                 banned = True
                 m.ban_known = 1 if rng.uniform(slot, k.S_KNOWN) < r[k.P_BAN_KNOWN] else 0
                 removed = True
-            elif m.loc == k.KAZAKHSTAN and rng.uniform(slot, k.S_REMOVE_KZ) < r[k.HAZARD_KZ]:
+            elif m.loc == k.KAZAKHSTAN and rng.uniform(slot, k.REMOVAL_STREAM[1]) < r[k.HAZARD_KZ]:
                 removed = True
             if removed:
                 m.loc, m.irregular, m.returned = k.HOME, 0, step
@@ -214,7 +214,7 @@ def household_month(
                     abroad += 1
                     cells[cell, k.DEP_RU] += 1
                 else:
-                    legal = r[k.EAEU] > 0.5 or (s["aware"][i] == 1 and r[k.KZ_LEGAL] > 0.5)
+                    legal = r[k.EAEU] > 0.5 or (s["aware"][i] == 1 and r[k.PERMIT_KZ] > 0.5)
                     m.loc, m.irregular = k.KAZAKHSTAN, 0 if legal else 1
                     abroad += 1
                     cells[cell, k.DEP_KZ] += 1
@@ -229,12 +229,13 @@ def household_month(
                 earn = wage * (1.0 - m.irregular * r[k.IRREGULAR_PENALTY])
                 if m.irregular == 0:
                     earn -= r[k.FEE_RU_USD]
-                cents = round(max(earn, 0.0) * r[k.REMIT_SHARE] * (1.0 - r[k.COST_RU]) * 100.0)
+                cents = round(max(earn, 0.0) * r[k.REMIT_SHARE_RU] * (1.0 - r[k.COST_RU]) * 100.0)
                 remitted += cents
                 cells[cell, k.REMIT_CENTS] += cents
         elif m.loc == k.KAZAKHSTAN:
             flags |= 2
             cells[cell, k.MIG_KZ] += 1
+            cells[cell, k.IRREG_KZ] += m.irregular
             if job_draw < r[k.P_JOB_KZ]:
                 earn = r[k.W_KZ_USD] * r[k.WAGE_RATIO] * skill_factor
                 earn = earn * (1.0 - r[k.IRREGULAR_PENALTY]) if m.irregular == 1 else earn - r[k.FEE_KZ_USD]

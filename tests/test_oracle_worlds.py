@@ -72,6 +72,7 @@ from naive import Comparison, Member, logit, traced_month
 from naive import utilities as oracle_utilities
 
 from sim import kernels as k
+from sim.layout import STATE
 
 # --- the two adapters: the only code that knows the kernel's argument lists ---
 
@@ -80,8 +81,8 @@ def kernel_probabilities(
     kernels, row, skill, sex, age, loc, others, share_ru, share_kz, aware, returnee, ru_open, kz_open
 ):
     """``(p_home, p_ru, p_kz)`` of one member from a kernels module's ``utilities`` and logit."""
-    u = kernels.utilities(row, skill, sex, age, loc, others, share_ru, share_kz, aware, returnee)
-    return kernels.choice_probabilities(*u, ru_open, kz_open)
+    u = kernels.member_utilities(row, skill, sex, age, loc, others, (share_ru, share_kz), aware, returnee)
+    return tuple(kernels.option_probabilities(u, (True, ru_open, kz_open)))
 
 
 def run_rule(kernels, s: dict, month_rows: np.ndarray, step: int, seed: int, n_cells: int) -> np.ndarray:
@@ -104,13 +105,10 @@ def run_rule(kernels, s: dict, month_rows: np.ndarray, step: int, seed: int, n_c
     n = len(s["origin"])
     acc = np.zeros((n_cells, kernels.N_INDICATORS), np.int64)
     flags_next = np.zeros(n, np.int8)
+    arrays = [flags_next if array.name == "flags_next" else s[array.name] for array in STATE]
+    work = kernels.work_array()
     for i in range(n):
-        kernels.household_rule(
-            i, step, seed, month_rows,
-            s["origin"], s["cell_base"], s["size"], s["n_members"], s["skill"], s["aware"], s["contacts"],
-            s["indptr"], flags_next, s["m_loc"], s["m_irregular"], s["m_ban_until"], s["m_ban_known"],
-            s["m_sex"], s["m_age"], s["m_returned"], acc,
-        )  # fmt: skip
+        kernels.household_rule(i, step, seed, month_rows, *arrays, acc, work)
     changed = np.zeros(n, np.int32)
     network = (s["indptr"], s["neighbours"], s["contacts"])
     kernels.commit_network_serial(s["flags"], flags_next, *network, changed, 1)
@@ -156,7 +154,8 @@ def random_rows(rng: np.random.Generator, step: int) -> np.ndarray:
             k.W_HOME_USD: rng.uniform(50, 400),
             k.FEE_RU_USD: 0.0 if eaeu else rng.uniform(0, 120),
             k.FEE_KZ_USD: 0.0 if eaeu else rng.uniform(0, 50),
-            k.KZ_LEGAL: float(rng.random() < 0.5), k.EAEU: float(eaeu),
+            k.PERMIT_KZ: float(rng.random() < 0.5), k.EAEU: float(eaeu),
+            k.PERMIT_RU: 0.0, k.P_IRREGULAR_KZ: 1.0,  # fixed by the timeline (docs/model.md)
             k.HAZARD_RU: sometimes(0.7, 0.0, 0.4), k.BAN_MONTHS: float(rng.choice([6, 12, 36, 60])),
             k.CLOSED_RU: float(rng.random() < 0.25), k.CLOSED_KZ: float(rng.random() < 0.25),
             k.AMNESTY: sometimes(0.35, 0.0, 1.0), k.CAMPAIGN: sometimes(0.35, 0.0, 0.8),
@@ -164,7 +163,7 @@ def random_rows(rng: np.random.Generator, step: int) -> np.ndarray:
             k.REINTEGRATION: sometimes(0.5, 0.0, 1.0),
             k.SEASON_DEPART: rng.uniform(0.4, 1.6), k.SEASON_RETURN: rng.uniform(0.4, 1.6),
             k.ASC_RU: rng.uniform(-3, 1), k.ASC_KZ: rng.uniform(-4, 0.5), k.P_JOB_HOME: rng.uniform(0.1, 0.9),
-            k.REMIT_SHARE: rng.uniform(0.2, 0.9), k.BETA_INCOME: rng.uniform(0.3, 2.0),
+            k.REMIT_SHARE_RU: rng.uniform(0.2, 0.9), k.BETA_INCOME: rng.uniform(0.3, 2.0),
             k.BETA_NETWORK: rng.uniform(0, 3), k.EXTRA_MEMBER: rng.uniform(0, 1.5),
             k.FEMALE_SHIFT: rng.uniform(-3, 0), k.AGE_SHIFT_MID: rng.uniform(-1, 0.5),
             k.AGE_SHIFT_OLD: rng.uniform(-2, 0),
@@ -288,9 +287,9 @@ def mechanisms(world: World, outcome: Outcome) -> Counter:
             fired["ban learnt from a campaign"] += 1
         elif c.stream == k.S_REGULARISE and c.below:
             fired["regularised (EAEU) in " + ("Russia" if loc == k.RUSSIA else "Kazakhstan")] += 1
-        elif c.stream == k.S_DETECT and c.below:
+        elif c.stream == k.REMOVAL_STREAM[0] and c.below:
             fired["detected in Russia"] += 1
-        elif c.stream == k.S_REMOVE_KZ and c.below:
+        elif c.stream == k.REMOVAL_STREAM[1] and c.below:
             fired["removed from Kazakhstan"] += 1
         elif c.stream == k.S_CHOICE and loc == k.HOME and (i, m) not in chose:
             chose.add((i, m))
@@ -401,14 +400,14 @@ MUTATIONS = [
         "banned = m_ban_until[i, m] >= step",
     ),
     (
-        "transfer cost from Russia dropped",
-        "(1.0 - row[COST_RU])",
+        "transfer cost dropped",
+        "(1.0 - row[c + F_COST])",
         "1.0",
     ),
     (
-        "EAEU check inverted for regularisation in Russia",
-        "if loc == RUSSIA and m_irregular[i, m] == 1:\n            if row[EAEU] > 0.5",
-        "if loc == RUSSIA and m_irregular[i, m] == 1:\n            if row[EAEU] < 0.5",
+        "EAEU check inverted for regularisation",
+        "if EAEU_MEMBER[d] and row[EAEU] > 0.5 and draw(key, m, S_REGULARISE)",
+        "if EAEU_MEMBER[d] and row[EAEU] < 0.5 and draw(key, m, S_REGULARISE)",
     ),
     (
         "denial does not extend the ban",
@@ -417,13 +416,13 @@ MUTATIONS = [
     ),
     (
         "vulnerability test inverted",
-        "contacts[i, 2] < row[VULNERABLE_SHARE] * degree",
-        "contacts[i, 2] > row[VULNERABLE_SHARE] * degree",
+        "contacts[i, N_DEST] < row[VULNERABLE_SHARE] * degree",
+        "contacts[i, N_DEST] > row[VULNERABLE_SHARE] * degree",
     ),
     (
-        "Kazakh legal status ignores awareness",
-        "legal = row[EAEU] > 0.5 or (aware[i] == 1 and row[KZ_LEGAL] > 0.5)",
-        "legal = row[EAEU] > 0.5 or row[KZ_LEGAL] > 0.5",
+        "legal status by permit ignores awareness",
+        "return aware == 1 and row[DEST_BASE + d * N_DEST_FIELDS + F_PERMIT] > 0.5",
+        "return row[DEST_BASE + d * N_DEST_FIELDS + F_PERMIT] > 0.5",
     ),
     (
         "seasonal return multiplier dropped",

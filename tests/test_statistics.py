@@ -20,7 +20,7 @@ def within(observed: float, expected: float, n: int, sigmas: float = 4.0) -> boo
 def test_logit_shares_match_the_closed_form():
     world = TinyWorld(N)
     month = month_row(P_REVISIT_HOME=1.0)
-    u = k.utilities(month[0], 0.0, 0, 0, k.HOME, 0, 0.0, 0.0, 1, 0)
+    u = k.member_utilities(month[0], 0.0, 0, 0, k.HOME, 0, (0.0, 0.0), 1, 0)
     expected = np.exp(u) / np.exp(u).sum()
     counters = step_all(world, month)
     assert within(counters[k.DEP_RU] / N, expected[1], N)

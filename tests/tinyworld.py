@@ -15,10 +15,11 @@ def month_row(**columns: float) -> np.ndarray:
     row = np.zeros(k.N_COLUMNS)
     defaults = {
         k.W_RU_USD: 1000.0, k.W_KZ_USD: 600.0, k.W_HOME_USD: 200.0,
-        k.FEE_RU_USD: 50.0, k.FEE_KZ_USD: 20.0, k.KZ_LEGAL: 1.0, k.EAEU: 0.0,
+        k.FEE_RU_USD: 50.0, k.FEE_KZ_USD: 20.0, k.PERMIT_KZ: 1.0, k.EAEU: 0.0, k.P_IRREGULAR_KZ: 1.0,
         k.HAZARD_RU: 0.0, k.BAN_MONTHS: 60.0, k.COST_RU: 0.02, k.COST_KZ: 0.03,
         k.SEASON_DEPART: 1.0, k.SEASON_RETURN: 1.0, k.ASC_RU: -1.0, k.ASC_KZ: -2.0,
-        k.P_JOB_HOME: 0.5, k.REMIT_SHARE: 0.5, k.REMIT_SHARE_KZ: 0.5, k.BETA_INCOME: 1.0, k.BETA_NETWORK: 2.0,
+        k.P_JOB_HOME: 0.5, k.REMIT_SHARE_RU: 0.5, k.REMIT_SHARE_KZ: 0.5,
+        k.BETA_INCOME: 1.0, k.BETA_NETWORK: 2.0,
         k.EXTRA_MEMBER: 1.0, k.FEMALE_SHIFT: -2.0, k.AGE_SHIFT_MID: -0.5, k.AGE_SHIFT_OLD: -1.0,
         k.P_REVISIT_HOME: 0.0, k.P_REVISIT_ABROAD: 0.0, k.CLOSURE_STAY: 1.0, k.P_JOB_RU: 1.0, k.P_JOB_KZ: 1.0,
         k.WAGE_RATIO: 0.5, k.IRREGULAR_PENALTY: 0.2, k.P_IRREGULAR_RU: 0.5, k.HAZARD_KZ: 0.0,
@@ -64,6 +65,7 @@ class TinyWorld(HouseholdState):
             changed=np.zeros(n, np.int32),
         )
         self.acc = np.zeros((1, 2, k.N_INDICATORS), np.int64)
+        self.work = k.work_array()
 
     def commit(self, parts: int) -> None:
         k.commit_network(self.flags, self.flags_next, self.indptr, self.neighbours, self.contacts,
@@ -73,7 +75,7 @@ class TinyWorld(HouseholdState):
         """One month for every household; returns the counters summed over cells."""
         self.acc[:] = 0
         for i in range(self.n):
-            k.household_rule(i, step, seed, month, *self.rule_args(), self.acc[0])
+            k.household_rule(i, step, seed, month, *self.rule_args(), self.acc[0], self.work)
         self.commit(parts=2)
         return self.acc[0].sum(axis=0)
 
