@@ -16,12 +16,13 @@ from typing import Any
 
 from sim.data import ORIGINS
 from sim.errors import InputError
+from sim.layout import DESTINATIONS as DESTINATION_TABLE
 from sim.months import format_month, parse_month
 from sim.params import Parameters, check_value
 from sim.registry import DRIVER_SPECS, EVENT_TYPES
 
 DRIVER_VARIABLES = {name: spec.per_origin for name, spec in DRIVER_SPECS.items()}
-DESTINATIONS = ("RU", "KZ")
+DESTINATIONS = tuple(d.code for d in DESTINATION_TABLE)
 DRIVER_PATHS = ("low", "central", "high")
 
 # event type -> {key: kind}; kinds: month, month?, origin, dest, share, bool, factor
