@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.runner import RunSetup, run_results
+from sim.batch.spec import sample_design
 from sim.errors import InputError
 from sim.params import PLAUSIBLE
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 RANGES: dict[str, tuple[float, float]] = dict(PLAUSIBLE)
 OUTPUTS = ("remit_gdp_pct", "migrants_ru", "banned", "vulnerable_returnees", "fit_distance")
 METHODS = ("morris", "sobol")
+MORRIS_LEVELS = 4  # grid levels of the Morris trajectories (sampling and analysis)
 
 
 def problem(names: Sequence[str] | None = None) -> dict:
@@ -89,13 +91,9 @@ def sample(method: str, names: Sequence[str] | None, n: int, seed: int) -> tuple
     if n < 2:
         raise InputError(f"--n {n}; allowed: an integer >= 2")
     prob = problem(names)
-    if method == "morris":
-        from SALib.sample import morris
-
-        return prob, morris.sample(prob, N=n, num_levels=4, seed=seed)
-    from SALib.sample import sobol
-
-    return prob, sobol.sample(prob, N=n, calc_second_order=False, seed=seed)
+    bounds = dict(zip(prob["names"], prob["bounds"], strict=True))
+    settings = {"points": n, "seed": seed, "levels": MORRIS_LEVELS, "second_order": False}
+    return prob, sample_design(method, bounds, settings)  # the batch designs' sampler
 
 
 def evaluate(
@@ -144,7 +142,7 @@ def analyze(method: str, prob: dict, X: np.ndarray, Y: pd.DataFrame, seed: int =
         if method == "morris":
             from SALib.analyze import morris
 
-            res = morris.analyze(prob, X, y, num_levels=4, seed=seed)
+            res = morris.analyze(prob, X, y, num_levels=MORRIS_LEVELS, seed=seed)
             table = pd.DataFrame({"parameter": prob["names"], "mu_star": res["mu_star"],
                                   "mu_star_conf": res["mu_star_conf"], "sigma": res["sigma"]})  # fmt: skip
             table["importance"] = table["mu_star"] / table["mu_star"].max()
