@@ -200,7 +200,7 @@ class WorkshopModel(MigrationModel):
             open_options = [True] + [k.is_open(row, d, loc, banned, int(known)) for d in range(k.N_DEST)]
             ru_open = open_options[k.RUSSIA]
             p = k.option_probabilities(u, open_options)
-            p_job = row[k.P_JOB_HOME] + returnee * row[k.REINTEGRATION] * (1 - row[k.P_JOB_HOME])
+            p_job = k.home_job_chance(row, returnee)
             people.append({
                 "sex": int(s.m_sex[i, m]), "age": int(s.m_age[i, m]), "loc": loc,
                 "banned": banned, "ban_known": known, "ru_open": bool(ru_open),
