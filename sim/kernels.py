@@ -356,71 +356,55 @@ def option_probabilities(u, open_options) -> np.ndarray:
 
 
 @inline_kernel
-def _learn_of_permits(i, key, row, aware, contacts, degree):
-    """Contacts at a destination with permits, or a campaign, may tell the household of legal work."""
-    if aware[i] == 1:
-        return
-    unreached = 1.0
-    for d in range(N_DEST):
-        if TELLS_OF_PERMITS[d]:
-            share = contacts[i, d] / degree if degree > 0 else 0.0
-            unreached *= 1.0 - row[AWARE_CONTACT] * share
-    if draw(key, 0, S_AWARE) < 1.0 - unreached * (1.0 - row[CAMPAIGN]):
-        aware[i] = 1
-
-
-@inline_kernel
-def _ban_stands(i, m, step, key, row, m_ban_until, m_ban_known):
-    """Amnesty may lift a member's ban and a campaign may tell of it; True if a ban still stands."""
-    banned = m_ban_until[i, m] > step
-    if banned and row[AMNESTY] > 0.0:
-        if draw(key, m, S_AMNESTY) < row[AMNESTY]:
-            m_ban_until[i, m] = NO_BAN
-            banned = False
-    if banned and m_ban_known[i, m] == 0 and row[CAMPAIGN] > 0.0:
-        if draw(key, m, S_BANCHECK) < row[CAMPAIGN]:
-            m_ban_known[i, m] = 1
-    return banned
-
-
-@inline_kernel
-def _enforce(i, m, step, key, row, m_loc, m_irregular, m_ban_until, m_ban_known, m_returned):
-    """Regularisation or removal of an irregular migrant.
+def _ban_stands(key, m, step, row, ban_until, ban_known):
+    """Amnesty may lift a member's ban and a campaign may tell of it.
 
     Returns
     -------
-    tuple of bool
-        ``(removed, banned)``: sent home; sent home with a re-entry ban.
+    tuple
+        ``(banned, ban_until, ban_known)``: whether a ban still stands, and the member's new values.
     """
-    loc = m_loc[i, m]
-    if loc == HOME or m_irregular[i, m] == 0:
-        return False, False
-    d = loc - 1
-    if EAEU_MEMBER[d] and row[EAEU] > 0.5 and draw(key, m, S_REGULARISE) < row[P_REGULARISE]:
-        m_irregular[i, m] = 0
-        return False, False
-    if draw(key, m, REMOVAL_STREAM[d]) >= row[DEST_BASE + d * N_DEST_FIELDS + F_HAZARD]:
-        return False, False
-    m_loc[i, m] = HOME
-    m_irregular[i, m] = 0
-    m_returned[i, m] = step
-    if not BANS[d]:
-        return True, False
-    m_ban_until[i, m] = step + int(row[BAN_MONTHS])
-    m_ban_known[i, m] = 1 if draw(key, m, S_KNOWN) < row[P_BAN_KNOWN] else 0
-    return True, True
+    banned = ban_until > step
+    if banned and row[AMNESTY] > 0.0:
+        if draw(key, m, S_AMNESTY) < row[AMNESTY]:
+            ban_until = NO_BAN
+            banned = False
+    if banned and ban_known == 0 and row[CAMPAIGN] > 0.0:
+        if draw(key, m, S_BANCHECK) < row[CAMPAIGN]:
+            ban_known = 1
+    return banned, ban_until, ban_known
 
 
 @inline_kernel
-def _choose(i, m, key, row, loc, banned, n_abroad, skill, aware, returnee, contacts, degree,
-            m_ban_known, m_sex, m_age, work):  # fmt: skip
-    """The option a reconsidering member picks: a location (HOME, or d + 1)."""
+def _enforce(key, m, step, row, d, ban_until, ban_known):
+    """Regularisation or removal of an irregular migrant at destination ``d``.
+
+    Returns
+    -------
+    tuple
+        ``(irregular, removed, banned, ban_until, ban_known)``: the member's
+        status after enforcement; sent home; sent home with a re-entry ban.
+    """
+    if EAEU_MEMBER[d] and row[EAEU] > 0.5 and draw(key, m, S_REGULARISE) < row[P_REGULARISE]:
+        return 0, False, False, ban_until, ban_known
+    if draw(key, m, REMOVAL_STREAM[d]) >= row[DEST_BASE + d * N_DEST_FIELDS + F_HAZARD]:
+        return 1, False, False, ban_until, ban_known
+    if not BANS[d]:
+        return 0, True, False, ban_until, ban_known
+    known = 1 if draw(key, m, S_KNOWN) < row[P_BAN_KNOWN] else 0
+    return 0, True, True, step + int(row[BAN_MONTHS]), known
+
+
+@inline_kernel
+def _choose(key, m, row, loc, banned, ban_known, others, skill, sex, age, aware, returnee, work):
+    """The option a reconsidering member picks: a location (HOME, or d + 1).
+
+    ``work[SHARE]`` holds the household's contact shares; the member has
+    ``others`` other members of the household abroad.
+    """
+    utilities(row, skill, sex, age, loc, others, aware, returnee, work)
     for d in range(N_DEST):
-        work[SHARE, d] = contacts[i, d] / degree if degree > 0 else 0.0
-    others = n_abroad - (1 if loc != HOME else 0)
-    utilities(row, skill, m_sex[i, m], m_age[i, m], loc, others, aware[i], returnee, work)
-    for d in range(N_DEST):
-        if not is_open(row, d, loc, banned, m_ban_known[i, m]):
+        if not is_open(row, d, loc, banned, ban_known):
             work[U, d + 1] = -np.inf
     choice_probabilities(work)
     pick = draw(key, m, S_CHOICE)
@@ -476,7 +460,13 @@ def household_rule(
     row = month[o]
     degree = indptr[i + 1] - indptr[i]
     key = household_key(seed, step, i)
-    _learn_of_permits(i, key, row, aware, contacts, degree)
+    unreached = 1.0  # by news of permits from contacts at destinations with them
+    for d in range(N_DEST):
+        work[SHARE, d] = contacts[i, d] / degree if degree > 0 else 0.0
+        if TELLS_OF_PERMITS[d]:
+            unreached *= 1.0 - row[AWARE_CONTACT] * work[SHARE, d]
+    if aware[i] == 0 and draw(key, 0, S_AWARE) < 1.0 - unreached * (1.0 - row[CAMPAIGN]):
+        aware[i] = 1  # from contacts or a campaign
 
     nm = n_members[i]
     n_abroad = 0
@@ -502,15 +492,23 @@ def household_rule(
         cell = base + m_sex[i, m] + int(row[AGE_STRIDE]) * m_age[i, m]
 
         # enforcement: amnesties, campaigns, regularisation and removal
-        banned = _ban_stands(i, m, step, key, row, m_ban_until, m_ban_known)
-        removed, removal_ban = _enforce(i, m, step, key, row, m_loc, m_irregular, m_ban_until,
-                                        m_ban_known, m_returned)  # fmt: skip
-        if removed:
-            loc = HOME
-            banned = banned or removal_ban
-            n_abroad -= 1
-            acc[cell, RETURNS] += 1
-            acc[cell, REMOVED] += 1
+        banned, ban_until, ban_known = _ban_stands(key, m, step, row, m_ban_until[i, m], m_ban_known[i, m])
+        removed = False
+        if loc > HOME and m_irregular[i, m] == 1:
+            irregular, removed, removal_ban, ban_until, ban_known = _enforce(
+                key, m, step, row, loc - 1, ban_until, ban_known
+            )
+            m_irregular[i, m] = irregular
+            if removed:
+                loc = HOME
+                m_loc[i, m] = HOME
+                m_returned[i, m] = step
+                banned = banned or removal_ban
+                n_abroad -= 1
+                acc[cell, RETURNS] += 1
+                acc[cell, REMOVED] += 1
+        m_ban_until[i, m] = ban_until
+        m_ban_known[i, m] = ban_known
 
         # choice: a member who reconsiders picks among the open options and carries it out
         returnee = 1 if (loc == HOME and step - m_returned[i, m] < row[RETURNEE_MONTHS]) else 0
@@ -522,8 +520,9 @@ def household_rule(
                 if row[DEST_BASE + (loc - 1) * N_DEST_FIELDS + F_CLOSED] > 0.5:
                     p_revisit *= row[CLOSURE_STAY]  # no flights home; stays extended
             if revisit_draw < p_revisit:
-                choice = _choose(i, m, key, row, loc, banned, n_abroad, skill_i, aware, returnee,
-                                 contacts, degree, m_ban_known, m_sex, m_age, work)  # fmt: skip
+                others = n_abroad - (1 if loc != HOME else 0)
+                choice = _choose(key, m, row, loc, banned, ban_known, others, skill_i, m_sex[i, m],
+                                 m_age[i, m], aware[i], returnee, work)  # fmt: skip
                 if choice != loc and loc != HOME:
                     # back home (a switch of destination departs again later)
                     m_loc[i, m] = HOME
@@ -538,7 +537,7 @@ def household_rule(
                     if BANS[d] and banned:
                         # an unknown ban: turned back at the border, fare lost
                         acc[cell, DENIED] += 1
-                        m_ban_until[i, m] = m_ban_until[i, m] + int(row[BAN_EXTENSION])
+                        m_ban_until[i, m] = ban_until + int(row[BAN_EXTENSION])
                         m_ban_known[i, m] = 1
                         income -= row[c + F_MOVE_COST]
                     else:
@@ -550,7 +549,7 @@ def household_rule(
 
         # work and money
         loc = m_loc[i, m]
-        if loc != HOME:
+        if loc > HOME:
             d = loc - 1
             c = DEST_BASE + d * N_DEST_FIELDS
             new_flags |= 1 << d

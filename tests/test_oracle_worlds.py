@@ -396,8 +396,8 @@ def test_choice_probabilities_equal_the_oracle_logit():
 MUTATIONS = [
     (
         "ban ending this step still stands",
-        "banned = m_ban_until[i, m] > step",
-        "banned = m_ban_until[i, m] >= step",
+        "banned = ban_until > step",
+        "banned = ban_until >= step",
     ),
     (
         "transfer cost dropped",
@@ -411,8 +411,8 @@ MUTATIONS = [
     ),
     (
         "denial does not extend the ban",
-        "m_ban_until[i, m] = m_ban_until[i, m] + int(row[BAN_EXTENSION])",
-        "m_ban_until[i, m] = m_ban_until[i, m]",
+        "m_ban_until[i, m] = ban_until + int(row[BAN_EXTENSION])",
+        "m_ban_until[i, m] = ban_until",
     ),
     (
         "vulnerability test inverted",
