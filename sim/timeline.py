@@ -16,6 +16,7 @@ import numpy as np
 from sim import kernels as k
 from sim.data import ORIGINS
 from sim.drivers import Drivers, scenario_drivers
+from sim.layout import DESTINATIONS
 from sim.params import Parameters
 from sim.scenario import Event, Scenario
 
@@ -49,23 +50,25 @@ def _origins(value) -> list[int]:
     return [ORIGINS.index(v) for v in values]
 
 
+DEST_CODES = tuple(d.code.lower() for d in DESTINATIONS)
+
+
 def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[str, np.ndarray]:
     n = len(months)
     out = {
         "ban_law": np.zeros(n, bool),
         "eaeu": np.zeros((n, 3)),
         "amnesty": np.zeros((n, 3)),
-        "closed_ru": np.zeros((n, 3)),
-        "closed_kz": np.zeros((n, 3)),
         "moratorium": np.zeros(n, bool),
         "hazard_multiplier": np.ones((n, 3)),
         "kz_legal": np.zeros(n),
         "kz_fee_multiplier": np.ones(n),
         "campaign": np.zeros((n, 3)),
-        "cost_ru": np.full(n, params.transfer_cost_ru),
-        "cost_kz": np.full(n, params.transfer_cost_kz),
         "reintegration": np.zeros((n, 3)),
     }
+    for code in DEST_CODES:  # per destination: closed to new arrivals (by origin), transfer cost
+        out[f"closed_{code}"] = np.zeros((n, 3))
+        out[f"cost_{code}"] = np.full(n, params[f"transfer_cost_{code}"])
     for t, month in enumerate(months):
         for event in scenario.events:
             if not _active(event, month):
@@ -79,7 +82,7 @@ def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[
                 for o in _origins(event.get("country")):
                     out["amnesty"][t, o] = 1 - (1 - out["amnesty"][t, o]) * (1 - event.get("share"))
             elif kind == "border_closure":
-                key = "closed_ru" if event.get("destination") == "RU" else "closed_kz"
+                key = f"closed_{event.get('destination').lower()}"
                 for o in _origins(event.get("country", "all")):
                     out[key][t, o] = 1.0
             elif kind == "removal_moratorium":
@@ -94,11 +97,8 @@ def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[
                 for o in _origins(event.get("country")):
                     out["campaign"][t, o] = max(out["campaign"][t, o], event.get("intensity"))
             elif kind == "transfer_cost":
-                keys = (
-                    ("cost_ru", "cost_kz")
-                    if event.get("corridor") == "all"
-                    else (f"cost_{event.get('corridor').lower()}",)
-                )
+                corridor = event.get("corridor").lower()
+                keys = [f"cost_{code}" for code in DEST_CODES] if corridor == "all" else [f"cost_{corridor}"]
                 for key in keys:
                     if event.get("value") is not None:
                         out[key][t] = event.get("value")
@@ -183,12 +183,11 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     frozen = (policy["closed_ru"] > 0.5) | policy["moratorium"][:, None]
     table[:, :, k.HAZARD_RU] = np.where(frozen, 0.0, np.minimum(hazard, 1.0))
     table[:, :, k.BAN_MONTHS] = np.where(law, p.ban_months_after_law, p.ban_months_before_law)
-    table[:, :, k.CLOSED_RU] = policy["closed_ru"]
-    table[:, :, k.CLOSED_KZ] = policy["closed_kz"]
+    for d, code in zip(DESTINATIONS, DEST_CODES, strict=True):
+        table[:, :, getattr(k, d.columns[k.F_CLOSED])] = policy[f"closed_{code}"]
+        table[:, :, getattr(k, d.columns[k.F_COST])] = policy[f"cost_{code}"][:, None]
     table[:, :, k.AMNESTY] = policy["amnesty"]
     table[:, :, k.CAMPAIGN] = policy["campaign"]
-    table[:, :, k.COST_RU] = policy["cost_ru"][:, None]
-    table[:, :, k.COST_KZ] = policy["cost_kz"][:, None]
     table[:, :, k.REINTEGRATION] = policy["reintegration"]
     smoothing_ru = remittance_smoothing(wage_ru_usd, p.remit_smoothing)  # the market wage, before premia
     smoothing_kz = remittance_smoothing(table[:, 0, k.W_KZ_USD], p.remit_smoothing)

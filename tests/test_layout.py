@@ -53,7 +53,8 @@ THIRD = Destination(
     "XX", "ELSEWHERE",
     tuple(f"{field}_XX" for field, _ in layout.DEST_COLUMNS),
     tuple(f"{field}_XX" for field, _ in layout.DEST_COUNTERS),
-    removal_stream=12, bans=False, eaeu=False, tells_of_permits=False,
+    removal_stream=max(d.removal_stream for d in DESTINATIONS) + 1, bans=False, eaeu=False,
+    tells_of_permits=False,
 )  # fmt: skip
 
 
@@ -90,11 +91,16 @@ def test_a_third_destination_is_a_table_entry(three):
     assert (at == three.ELSEWHERE).all()
     assert acc[:, three.DEP_XX].sum() == n * members and acc[:, three.MIG_XX].sum() == n * members
     assert acc[:, three.IRREG_XX].sum() == 0  # aware of its permit: legal
-    assert (world.flags_next == 1 << 2).all()
+    assert (world.flags_next == 1 << len(DESTINATIONS)).all()
     # skill 0: 1000 * 0.5 * 0.8 - 30 = 370 USD earned, half sent, 10% lost in transfer
     assert acc[:, three.REMIT_CENTS].sum() == n * members * round(370 * 0.5 * 0.9 * 100)
     three.count_contacts(world.flags_next, world.indptr, world.neighbours, arrays["contacts"])
-    assert arrays["contacts"].tolist() == [[0, 0, 1, 1], [0, 0, 1, 1]]
-    u = np.array([0.0, 0.0, 0.0, math.log(2.0)])
-    probabilities = three.option_probabilities(u, [True, True, False, True])
-    assert probabilities.tolist() == pytest.approx([0.25, 0.25, 0.0, 0.5])
+    others = [0] * len(DESTINATIONS)
+    assert arrays["contacts"].tolist() == [[*others, 1, 1], [*others, 1, 1]]
+    u = np.zeros(three.N_DEST + 1)
+    u[-1] = math.log(2.0)  # twice home's weight; destination 1 closed
+    opened = [True] * (three.N_DEST + 1)
+    opened[1] = False
+    probabilities = three.option_probabilities(u, opened)
+    weights = np.array([1.0, 0.0, *[1.0] * (three.N_DEST - 2), 2.0])
+    assert probabilities.tolist() == pytest.approx((weights / weights.sum()).tolist())

@@ -50,7 +50,7 @@ class TinyWorld(HouseholdState):
             n_members=np.full(n, members, np.int8),
             skill=np.zeros(n, np.uint8),  # skill factor 0.8
             aware=np.ones(n, np.int8),
-            contacts=np.zeros((n, 3), np.int16),
+            contacts=np.zeros((n, k.N_DEST + 1), np.int16),
             flags=np.zeros(n, np.int8),
             flags_next=np.zeros(n, np.int8),
             m_loc=np.zeros(shape, np.int8),
