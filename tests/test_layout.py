@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
 
 import numpy as np
 import pytest
-from tinyworld import TinyWorld
+from tinyworld import TinyWorld, kernels_from_source
 
 from sim import kernels as k
 from sim import layout
@@ -61,10 +60,8 @@ THIRD = Destination(
 @pytest.fixture(scope="module")
 def three():
     """The kernels module generated with a third destination (compiled without numba's cache)."""
-    source = generate(layout.KERNELS.read_text(), (*DESTINATIONS, THIRD)).replace("cache=True", "cache=False")
-    module = types.ModuleType("kernels_with_three_destinations")
-    exec(compile(source, "<kernels with three destinations>", "exec"), module.__dict__)
-    return module
+    source = generate(layout.KERNELS.read_text(), (*DESTINATIONS, THIRD))
+    return kernels_from_source(source, "kernels_with_three_destinations")
 
 
 def test_a_third_destination_is_a_table_entry(three):

@@ -70,9 +70,11 @@ import numpy as np
 import pytest
 from naive import Comparison, Member, logit, traced_month
 from naive import utilities as oracle_utilities
+from tinyworld import kernels_from_source
 
 from sim import kernels as k
 from sim.layout import STATE
+from sim.network import _pack_csr
 
 # --- the two adapters: the only code that knows the kernel's argument lists ---
 
@@ -224,10 +226,10 @@ def random_world(n: int) -> World:
             s["m_age"][i, m] = rng.integers(0, 3)
 
     p_tie = rng.uniform(0.2, 0.9)
-    ties = [(a, b) for a in range(n_hh) for b in range(a + 1, n_hh) if rng.random() < p_tie]
-    adjacency = [sorted([b for a, b in ties if a == i] + [a for a, b in ties if b == i]) for i in range(n_hh)]
-    s["indptr"] = np.concatenate([[0], np.cumsum([len(row) for row in adjacency])]).astype(np.int64)
-    s["neighbours"] = np.array([j for row in adjacency for j in row], np.int32)
+    pairs = [(a, b) for a in range(n_hh) for b in range(a + 1, n_hh) if rng.random() < p_tie]
+    ties = np.array(pairs, np.int64)
+    s["indptr"], s["neighbours"] = _pack_csr(n_hh, *ties.reshape(-1, 2).T)
+    adjacency = [s["neighbours"][s["indptr"][i] : s["indptr"][i + 1]] for i in range(n_hh)]
     in_ru = (s["m_loc"] == k.RUSSIA).any(axis=1)
     in_kz = (s["m_loc"] == k.KAZAKHSTAN).any(axis=1)
     s["flags"] = (in_ru * 1 + in_kz * 2).astype(np.int8)
@@ -436,10 +438,7 @@ def mutant(old: str, new: str) -> types.ModuleType:
     """``sim/kernels.py`` with ``old`` replaced by ``new``, run as a fresh module without numba's cache."""
     source = Path(k.__file__).read_text()
     assert source.count(old) == 1, f"the mutation's pattern occurs {source.count(old)} times: {old!r}"
-    source = source.replace(old, new).replace("cache=True", "cache=False")
-    module = types.ModuleType("kernels_mutant")
-    exec(compile(source, "<mutant>", "exec"), module.__dict__)
-    return module
+    return kernels_from_source(source.replace(old, new), "kernels_mutant")
 
 
 @pytest.mark.parametrize(("old", "new"), [pytest.param(old, new, id=name) for name, old, new in MUTATIONS])

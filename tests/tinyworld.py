@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import types
+
 import numpy as np
 
 from sim import kernels as k
@@ -87,3 +89,13 @@ def step_all(world: TinyWorld, month: np.ndarray, step: int = 100, seed: int = 7
     k.step_households(step, seed, month, *world.rule_args(), acc)
     world.commit(parts=3)
     return acc.sum(axis=(0, 1))
+
+
+def kernels_from_source(source: str, name: str) -> types.ModuleType:
+    """A variant of ``sim/kernels.py`` (its text, edited) run as a fresh module, compiled without the cache.
+
+    numba's cache is keyed by the kernel file, so a variant must not use it.
+    """
+    module = types.ModuleType(name)
+    exec(compile(source.replace("cache=True", "cache=False"), f"<{name}>", "exec"), module.__dict__)
+    return module
