@@ -199,6 +199,46 @@ def smoke_run(tmp_path_factory):
     return out
 
 
+def test_importance_weights_truncated_at_mean_times_root_n():
+    from calibration.abc import effective_sample_size, importance_weights
+
+    # four particles, one with 97% of the weight: the cap is sqrt(4)/4 = 0.5 of the total
+    w = importance_weights([97.0, 1.0, 1.0, 1.0])
+    assert w == pytest.approx([0.5 / 0.53, 0.01 / 0.53, 0.01 / 0.53, 0.01 / 0.53])
+    assert effective_sample_size([97.0, 1.0, 1.0, 1.0]) == pytest.approx(1 / (0.97**2 + 3e-4))
+    assert effective_sample_size(w) == pytest.approx(0.53**2 / (0.25 + 3e-4))
+    # weights already under the cap are only normalised; the order of particles is kept
+    assert importance_weights([1.0, 2.0, 1.0]) == pytest.approx([0.25, 0.5, 0.25])
+    # 120 particles, one carrying 0.905 (the former 2014 window): capped at sqrt(120)/120 = 0.0913,
+    # then renormalised (one truncation, as Ionides'), so it still has about half the weight
+    raw = np.r_[0.905, np.full(119, 0.095 / 119)]
+    assert importance_weights(raw)[0] == pytest.approx(0.0913 / (0.0913 + 0.095), abs=1e-3)
+
+
+def test_proposal_kernel_is_fitted_on_truncated_weights():
+    import pyabc
+    from scipy import stats
+
+    from calibration.abc import importance_weights
+    from calibration.kernel import TruncatedWeightsTransition
+
+    X = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0], "b": [0.0, 1.0, 0.0, 1.0]})
+    w = np.array([0.97, 0.01, 0.01, 0.01])
+    ours, plain = TruncatedWeightsTransition(scaling=2.0), pyabc.MultivariateNormalTransition(scaling=2.0)
+    ours.fit(X, w)
+    plain.fit(X, w)
+    assert ours.w == pytest.approx(importance_weights(w))  # mixture weights: 0.943 and 0.019 x 3
+    assert plain.w == pytest.approx(w)
+    # the covariance is pyabc's rule applied to the truncated weights
+    reference = pyabc.MultivariateNormalTransition(scaling=2.0)
+    reference.fit(X, importance_weights(w))
+    assert ours.cov == pytest.approx(reference.cov) and not np.allclose(ours.cov, plain.cov)
+    # the density pyabc divides by is the mixture it samples from
+    x = pd.Series({"a": 1.5, "b": 0.5})
+    mixture = sum(wj * stats.multivariate_normal(X.iloc[j], ours.cov).pdf(x) for j, wj in enumerate(ours.w))
+    assert ours.pdf(x) == pytest.approx(mixture)
+
+
 def test_smoke_calibration_writes_outputs(smoke_run):
     for name in ("abc.db", "settings.json", "posterior.parquet", "predictive.csv", "best.toml",
                  "calibrated.toml", "posterior.png", "predictive.png"):  # fmt: skip
@@ -209,6 +249,7 @@ def test_smoke_calibration_writes_outputs(smoke_run):
     assert settings["kernel_scaling"] == 2.0
     post = pd.read_parquet(smoke_run / "posterior.parquet")
     assert len(post) == 8 and post["weight"].sum() == pytest.approx(1.0)
+    assert settings["effective_sample_size"] >= settings["effective_sample_size_untruncated"] - 1e-9
     for name, (lo, hi) in settings["priors"].items():
         assert post[name].between(lo, hi).all()
     # epsilon does not grow from one generation to the next
