@@ -254,6 +254,13 @@ def test_smoke_calibration_writes_outputs(smoke_run):
         assert post[name].between(lo, hi).all()
     # epsilon does not grow from one generation to the next
     assert settings["epsilons"][1] <= settings["epsilons"][0] + 1e-12
+    # the defaults: of the (here all 8) best particles, the lowest mean distance on 3 fresh seeds
+    rescored = pd.read_csv(smoke_run / "rescore.csv")
+    assert len(rescored) == 8 and rescored["fresh_mean"].is_monotonic_increasing
+    assert (rescored["fresh_sd"] >= 0).all() and set(rescored["particle"]) == set(range(8))
+    chosen = post.loc[int(rescored.loc[0, "particle"])]
+    assert settings["best"] == pytest.approx({n: chosen[n] for n in settings["priors"]})
+    assert settings["best_fresh_distance"] == pytest.approx(rescored.loc[0, "fresh_mean"])
 
 
 def test_calibrated_scenario_loads_and_best_validates(smoke_run, capsys):
