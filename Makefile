@@ -54,7 +54,7 @@ calibration: setup
 	$(MIGSIM) sensitivity --method morris --n 10 -n 5000 --workers 2 --out results/sensitivity
 	$(MIGSIM) sensitivity --method sobol --n 32 -n 5000 --workers 2 --out results/sensitivity \
 	  --params $(SOBOL_PARAMS)
-	$(MIGSIM) calibrate --fit-until 2021-12 --until 2021-12 --population 80 --generations 10 -n 20000 \
+	$(MIGSIM) calibrate --fit-until 2021-12 --until 2021-12 --population 120 --generations 10 -n 20000 \
 	  --workers 2 --seed 1 --convergence --out results/cal-2021
 	$(MIGSIM) validate --predictive results/cal-2021/predictive.csv --fit-until 2021-12 \
 	  --out results/cal-2021/validation_predictive.csv
