@@ -210,28 +210,28 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> floa
     return float(np.interp(q, cum, v))
 
 
-def particle_targets(history, targets: pd.DataFrame) -> pd.DataFrame:
-    """The last population's simulated value of every target, one row per particle, with its weight.
+def particle_targets(particles, weights, targets: pd.DataFrame) -> pd.DataFrame:
+    """The population's simulated value of every target, one row per particle, with its weight.
 
-    What the posterior-predictive bands and the discrepancy term are built
-    from (:mod:`calibration.discrepancy`).
+    ``weights`` are the particles' posterior weights, in the same order
+    (``posterior.parquet``'s). What the posterior-predictive bands and the
+    discrepancy term are built from (:mod:`calibration.discrepancy`).
     """
-    particles = history.get_population().particles
     ids = list(targets["id"])
     frame = pd.DataFrame([[float(p.sum_stat.get(i, np.nan)) for i in ids] for p in particles], columns=ids)
-    frame.insert(0, "weight", importance_weights([float(p.weight) for p in particles]))
+    frame.insert(0, "weight", np.asarray(weights, dtype=float))
     return frame
 
 
-def posterior_frames(history, targets: pd.DataFrame,
+def posterior_frames(particles, generation: int, targets: pd.DataFrame,
                      fit_until: str = DEFAULT_FIT_UNTIL) -> tuple[pd.DataFrame, pd.DataFrame]:  # fmt: skip
-    """The last population: particles (parameters, weight, distance) and predictive quantiles.
+    """A population's particles (parameters, weight, distance) and predictive quantiles.
 
-    ``period`` of the predictive table says whether a row was fitted (up to
-    ``fit_until``) or held out.
+    ``particles`` are pyabc's (the last generation's, ``generation``). The
+    weights are :func:`importance_weights` of pyabc's. ``period`` of the
+    predictive table says whether a row was fitted (up to ``fit_until``) or
+    held out.
     """
-    population = history.get_population()
-    particles = population.particles
     rows, stats = [], []
     for p in particles:
         rows.append({**{k: float(v) for k, v in p.parameter.items()}, "weight": float(p.weight),
@@ -239,7 +239,7 @@ def posterior_frames(history, targets: pd.DataFrame,
         stats.append(p.sum_stat)
     post = pd.DataFrame(rows)
     post["weight"] = importance_weights(post["weight"])
-    post.insert(0, "generation", int(history.max_t))
+    post.insert(0, "generation", int(generation))
     w = post["weight"].to_numpy()
     pred = targets[["id", "series", "date", "observed", "kind"]].copy()
     pred["period"] = np.where(in_fit(targets, fit_until), "fit", "validation")
@@ -276,18 +276,15 @@ def rescore(post: pd.DataFrame, names: list[str], setup: RunSetup, fit: pd.DataF
     return pd.DataFrame(rows).sort_values(["fresh_mean", "particle"]).reset_index(drop=True)
 
 
-def best_estimate(
-    post: pd.DataFrame, names: list[str], rescored: pd.DataFrame | None = None
-) -> dict[str, float]:
+def best_estimate(post: pd.DataFrame, names: list[str], rescored: pd.DataFrame) -> dict[str, float]:
     """The best-fitting particle of the last generation: the defaults a calibration ships.
 
-    With ``rescored`` (:func:`rescore`), the particle of the lowest mean
-    distance on fresh seeds; without, the smallest ABC distance. A point that
-    was simulated, so its parameters go together; the marginal medians need
-    not (they are recorded apart, with the 90% intervals).
+    The first particle of ``rescored`` (:func:`rescore`): the lowest mean
+    distance on fresh seeds. A point that was simulated, so its parameters go
+    together; the marginal medians need not (they are recorded apart, with
+    the 90% intervals).
     """
-    index = post["distance"].idxmin() if rescored is None else int(rescored.loc[0, "particle"])
-    return {n: float(post.loc[index, n]) for n in names}
+    return {n: float(post.loc[int(rescored.loc[0, "particle"]), n]) for n in names}
 
 
 def posterior_medians(post: pd.DataFrame, names: list[str]) -> dict[str, float]:
@@ -434,7 +431,8 @@ def _calibrate_locked(out: Path, settings: CalibrationSettings, workers: int, sc
 
     pops = history.get_all_populations()
     pops = pops[pops["t"] >= 0]
-    post, pred = posterior_frames(history, all_targets, settings.fit_until)
+    last = history.get_population().particles  # one read of the last generation
+    post, pred = posterior_frames(last, history.max_t, all_targets, settings.fit_until)
     names = list(settings.priors)
     rescored = rescore(post, names, settings.setup, fit, settings.seed)
     best = best_estimate(post, names, rescored)
@@ -443,7 +441,7 @@ def _calibrate_locked(out: Path, settings: CalibrationSettings, workers: int, sc
 
     write_table = _writer(out)
     write_table(post, "posterior.parquet")
-    particles = particle_targets(history, all_targets)
+    particles = particle_targets(last, post["weight"], all_targets)
     write_table(particles, "particles.parquet")
     sigma = discrepancy.estimate(particles, all_targets, settings.fit_until)
     atomic_write(out / "discrepancy.csv", lambda tmp: sigma.to_csv(tmp))
@@ -465,9 +463,7 @@ def _calibrate_locked(out: Path, settings: CalibrationSettings, workers: int, sc
         "epsilons": [float(e) for e in pops["epsilon"]],
         "samples_per_generation": [int(s) for s in pops["samples"]],
         "total_simulations": int(history.total_nr_simulations),
-        "effective_sample_size_untruncated": effective_sample_size(
-            [float(p.weight) for p in history.get_population().particles]
-        ),
+        "effective_sample_size_untruncated": effective_sample_size([float(p.weight) for p in last]),
         "effective_sample_size": effective_sample_size(post["weight"]),
         "weights": "importance weights truncated at mean x sqrt(N) (Ionides 2008)",
         "seconds_this_session": round(elapsed, 1),

@@ -22,11 +22,11 @@ import numpy as np
 import pandas as pd
 import pyabc
 
+from calibration.abc import importance_weights
+
 
 class TruncatedWeightsTransition(pyabc.MultivariateNormalTransition):
     """A multivariate normal mixture kernel whose weights and covariance use truncated weights."""
 
     def fit(self, X: pd.DataFrame, w: np.ndarray) -> None:
-        from calibration.abc import importance_weights
-
         super().fit(X, importance_weights(w))
