@@ -151,6 +151,11 @@ _SPECS = [
               "roubles while the rouble fell 32%) suggests about 0.2 in the short run",
               "how much migrants raise the share they send when the destination wage in dollars "
               "falls below its 24-month average"),
+    ParamSpec("remit_adjustment", 1.0, "per month", 0, 1, "behaviour",
+              "assumption: 1 (at once) as in every shipped fit; calibrated on 2 Dec 2026 it stayed at its "
+              "prior and did not improve the fits (docs/calibration.md, World Bank section)",
+              "share of the gap between the remittance-share multiplier and its target "
+              "(remit_smoothing) closed each month: 1 at once, 1/6 about half the gap in four months"),
     # information
     ParamSpec("p_ban_known", 0.5, "probability", 0, 1, "behaviour", A,
               "probability a household learns of a member's new ban"),
@@ -241,6 +246,7 @@ _PLAUSIBLE = {
     "risk_aversion": (0.0, 1.0),
     "p_ban_known": (0.2, 0.8),
     "vulnerable_share": (0.1, 0.4),
+    "remit_adjustment": (0.1, 1.0),
 }
 _SPECS = [replace(s, prior=_PRIORS[s.name][:2], prior_source=_PRIORS[s.name][2]) if s.name in _PRIORS else s
           for s in _SPECS]  # fmt: skip

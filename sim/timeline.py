@@ -110,19 +110,46 @@ def _policy(scenario: Scenario, months: np.ndarray, params: Parameters) -> dict[
     return out
 
 
-def remittance_smoothing(wage_usd: np.ndarray, elasticity: float, months: int = 24) -> np.ndarray:
+def remittance_smoothing(
+    wage_usd: np.ndarray, elasticity: float, adjustment: float = 1.0, months: int = 24
+) -> np.ndarray:
     """Multiplier of the remittance share when the destination wage in dollars moves.
 
     Migrants partly keep up the dollar value of what they send when the
-    destination currency falls: the share is multiplied by
+    destination currency falls. The target multiplier is
     ``(reference / wage_usd) ** elasticity``, the reference being the average
     dollar wage of the previous ``months`` months (the first month's wage
-    before the horizon starts).
+    before the horizon starts). The multiplier closes a share ``adjustment``
+    of its gap to the target each month (1: at once; 1/6: about half the gap
+    in four months), starting at the first month's target.
+
+    Parameters
+    ----------
+    wage_usd : numpy.ndarray
+        The destination's average wage in USD, one value per month.
+    elasticity : float
+        ``remit_smoothing``: 0 for no response, 1 to keep the dollar amount.
+    adjustment : float
+        ``remit_adjustment``: the share of the gap closed per month, in (0, 1].
+    months : int
+        Length of the trailing reference.
+
+    Returns
+    -------
+    numpy.ndarray
+        The multiplier, one value per month; 1 while the wage is constant.
     """
     padded = np.concatenate([np.full(months, wage_usd[0]), wage_usd])
     previous = np.lib.stride_tricks.sliding_window_view(padded[:-1], months)
     # the mean of ratios, so that a constant wage gives exactly 1
-    return (previous / wage_usd[:, None]).mean(axis=1) ** elasticity
+    target = (previous / wage_usd[:, None]).mean(axis=1) ** elasticity
+    if adjustment >= 1.0:
+        return target
+    multiplier = np.empty_like(target)
+    multiplier[0] = target[0]
+    for t in range(1, len(target)):
+        multiplier[t] = multiplier[t - 1] + adjustment * (target[t] - multiplier[t - 1])
+    return multiplier
 
 
 REFERENCE_UNEMPLOYMENT_PCT = 5.5  # Russia 2012-2013: the rate at which p_job_ru is stated
@@ -189,8 +216,9 @@ def compile_timeline(scenario: Scenario, params: Parameters | None = None) -> Ti
     table[:, :, k.AMNESTY] = policy["amnesty"]
     table[:, :, k.CAMPAIGN] = policy["campaign"]
     table[:, :, k.REINTEGRATION] = policy["reintegration"]
-    smoothing_ru = remittance_smoothing(wage_ru_usd, p.remit_smoothing)  # the market wage, before premia
-    smoothing_kz = remittance_smoothing(table[:, 0, k.W_KZ_USD], p.remit_smoothing)
+    # the Russian market wage, before the EAEU premium
+    smoothing_ru = remittance_smoothing(wage_ru_usd, p.remit_smoothing, p.remit_adjustment)
+    smoothing_kz = remittance_smoothing(table[:, 0, k.W_KZ_USD], p.remit_smoothing, p.remit_adjustment)
     for o, code in enumerate(ORIGINS):
         code = code.lower()
         table[:, o, k.ASC_RU] = p[f"asc_ru_{code}"]

@@ -35,6 +35,19 @@ def test_remittance_smoothing_by_hand():
     assert (remittance_smoothing(wage, 0.0) == 1.0).all()
 
 
+def test_slow_remittance_adjustment_by_hand():
+    """A quarter of the gap to the target is closed each month."""
+    wage = np.array([100.0] * 30 + [50.0] * 30)
+    target = remittance_smoothing(wage, 0.5)
+    slow = remittance_smoothing(wage, 0.5, adjustment=0.25)
+    assert slow[29] == 1.0
+    assert slow[30] == pytest.approx(1.0 + 0.25 * (math.sqrt(2) - 1.0))
+    assert slow[31] == pytest.approx(slow[30] + 0.25 * (target[31] - slow[30]))
+    assert (slow[30:34] < target[30:34]).all()  # lags on the way up
+    assert slow[-1] > target[-1] == 1.0  # and on the way back down
+    assert (remittance_smoothing(wage, 0.5, adjustment=1.0) == target).all()
+
+
 def test_events_apply_from_the_step_of_their_month(baseline_path):
     import sim
 
