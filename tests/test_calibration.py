@@ -88,6 +88,25 @@ def test_derived_targets_hand_worked():
     assert t.loc["banned:TJ:2014-09", "kind"] == "upper"
     assert t.loc["departures_male_share:TJ:2016", "observed"] == pytest.approx(1 - 81800 / 517300)
     assert t.loc["cbr_transfers_index:TJ:2013", "observed"] == pytest.approx(4155 / 3039)
+    # Tajik remittances in USD, Q4 2014 on Q4 2013 (World Bank, April 2015)
+    assert t.loc["remit_usd_q4_change:TJ:2014-12", "observed"] == pytest.approx(-0.267)
+
+
+def test_quarter_change_by_hand():
+    """Three months ending in December 2014 over the same three months a year before."""
+    from types import SimpleNamespace
+
+    from calibration.targets import simulate_targets
+
+    dates = pd.date_range("2013-01-01", "2014-12-01", freq="MS")
+    sent = [10.0] * 12 + [10.0] * 9 + [7.0, 8.0, 9.0]
+    results = SimpleNamespace(frame=pd.DataFrame({"date": dates, "origin": "TJ", "remittances_usd": sent}))
+    row = load_targets().query("target == 'remit_usd_q4_change'")
+    assert simulate_targets(results, row).iloc[0] == pytest.approx(24 / 30 - 1)
+    short = SimpleNamespace(frame=results.frame.iloc[:-1])  # December 2014 missing
+    assert np.isnan(simulate_targets(short, row).iloc[0])
+    nobody = SimpleNamespace(frame=results.frame.assign(remittances_usd=[0.0] * 24))
+    assert np.isnan(simulate_targets(nobody, row).iloc[0])  # a zero base is missing, not an exception
 
 
 def test_bad_fit_until_is_an_input_error(capsys, tmp_path):
