@@ -110,9 +110,10 @@ def main(argv: list[str]) -> None:  # pragma: no cover
     count = int(argv[1]) if len(argv) > 1 else 8
     households = int(argv[2]) if len(argv) > 2 else 20_000
     draws = posterior_draws(posterior, count, seed=0)
-    pct = lambda t: (100 * t).round(1).to_string()  # noqa: E731
-    print(f"2014 -> 2015, median of {count} draws of {posterior} (%):\n{pct(fall_2015(draws, households))}")
-    print(f"2008 -> 2009, started in 2008-01 (%):\n{pct(crisis_2009(draws, households))}")
+    print(f"2014 -> 2015, median of {count} draws of {posterior} (%):")
+    print((100 * fall_2015(draws, households)).round(1).to_string())
+    print("2008 -> 2009, started in 2008-01 (%):")
+    print((100 * crisis_2009(draws, households)).round(1).to_string())
 
 
 if __name__ == "__main__":  # pragma: no cover
