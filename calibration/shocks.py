@@ -20,16 +20,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from calibration.runner import RunSetup, scenario_for
+from sim import data
 from sim.data import ORIGINS
-
-WDI_2025 = Path(__file__).resolve().parents[1] / "sim" / "data" / "recent" / "wdi_2025_vintage.csv"
-ISO = {"tjk": "TJ", "kgz": "KG", "uzb": "UZ"}
 
 
 def year_changes(frame: pd.DataFrame, before: int, after: int) -> pd.DataFrame:
@@ -81,13 +78,10 @@ def fall_2015(draws: list[Mapping[str, float]], households: int = 20_000, seed: 
     return _median([year_changes(f, 2014, 2015) for f in _runs(draws, scenario, households, seed)])
 
 
-def observed_usd_change(before: int, after: int, path: Path = WDI_2025) -> pd.Series:
+def observed_usd_change(before: int, after: int) -> pd.Series:
     """Relative change of personal remittances received (current USD, WDI 2025 vintage) per origin."""
-    wdi = pd.read_csv(path)
-    usd = wdi[(wdi["indicator_code"] == "bx_trf_pwkr_cd_dt") & wdi["economy"].isin(ISO)]
-    usd = usd.assign(origin=usd["economy"].map(ISO))
-    table = usd.pivot_table(index="origin", columns="year", values="value")
-    return (table[after] / table[before] - 1).loc[list(ORIGINS)]
+    usd = {origin: data.wdi("bx_trf_pwkr_cd_dt", origin) for origin in ORIGINS}
+    return pd.Series({origin: usd[origin][after] / usd[origin][before] - 1 for origin in ORIGINS})
 
 
 def crisis_2009(draws: list[Mapping[str, float]], households: int = 20_000, seed: int = 100) -> pd.DataFrame:
