@@ -4,19 +4,35 @@ A calibrated model misses the data for two reasons: the parameters are
 uncertain (the posterior), and the model is not the world (structure). The
 posterior alone gave bands that held 44% of held-out points. Here each
 series (one target for one origin, e.g. ``remit_gdp_pct:TJ``) gets a
-discrepancy term estimated from the calibration's own residuals::
+discrepancy term estimated from the calibration's own residuals, for each
+particle ``p`` of the posterior::
 
-    r_i = log(observed_i / median_i)        for the fitted level rows of the series
-    sigma_s = sqrt(mean_i r_i^2)            (pooled over origins if a series has < 3 rows)
+    r_pi = log(observed_i / value_pi)      for the n fitted level rows i of the series
+    b_p = mean_i r_pi                      (how far particle p runs low or high, persistently)
+    s^2 = sum_p w_p var_i(r_pi)            (the spread around it, ddof 1, weighted by posterior weight)
+    sigma = s * sqrt(1 + 1/n)              (one new year, with the bias's own error)
 
-and a level's predictive distribution is the posterior mixture times a
-log-normal structural error: ``value_p * exp(sigma_s * z)``, ``p`` drawn by
-posterior weight, ``z`` standard normal. Differences between scenarios
-cancel a shared discrepancy, so they carry the posterior (and seed noise)
-only: :func:`predictive_quantiles` with ``structural=False``.
+and a level's predictive distribution is the posterior mixture, each
+particle moved by its own bias, times a log-normal error:
+``value_p * exp(b_p + sigma * z)``, ``p`` drawn by posterior weight, ``z``
+standard normal. Its median is the model's forecast of the recorded
+series; its band says where that series is expected. The bias is the
+discrepancy's mean given the parameters (Kennedy and O'Hagan 2001): the
+residuals of every fit so far are persistent offsets that keep their sign
+for years, and particles that fit the levels differently have different
+offsets. The table of :func:`estimate` keeps one ``bias`` per series (the
+weighted mean of ``b_p``) for users of the runs, whose members are fresh
+simulations without their own residuals.
 
-Only rows up to the calibration's ``fit_until`` enter ``sigma``, so a
-rolling-origin window's bands come from its own residuals.
+A series with fewer than three fitted rows borrows its target's pooled
+root mean square residual (of the posterior-predictive median) as
+``sigma`` and gets no bias: a mean over origins that miss in different
+directions says nothing about one of them.
+
+Differences between scenarios cancel a shared discrepancy, so they carry
+the posterior (and seed noise) only. Only rows up to the calibration's
+``fit_until`` enter, so a rolling-origin window's bands and forecasts come
+from its own residuals.
 """
 
 from __future__ import annotations
@@ -61,29 +77,91 @@ def estimate(particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str) -> 
 
     Returns
     -------
-    DataFrame indexed by series: ``target``, ``sigma`` (log scale), ``points``
-    (fitted rows it came from) and ``pooled`` (True if borrowed from the
-    target's pooled value).
+    DataFrame indexed by series: ``target``, ``bias`` and ``sigma`` (log
+    scale), ``points`` (fitted rows they came from) and ``pooled`` (True if
+    ``sigma`` was borrowed from the target's pooled value; ``bias`` is then 0).
     """
-    rows = targets[in_fit(targets, fit_until) & targets["kind"].isin(LEVEL_KINDS)
-                   & (targets["weight"] > 0)].reset_index(drop=True)  # fmt: skip
-    ids = [i for i in rows["id"] if i in particles.columns]
-    rows = rows[rows["id"].isin(ids)].reset_index(drop=True)
-    median = weighted_median(particles[ids].to_numpy(dtype=float), particles["weight"].to_numpy(dtype=float))
+    rows = _fitted_rows(particles, targets, fit_until)
+    ids = list(rows["id"])
+    weights = particles["weight"].to_numpy(dtype=float)
+    median = weighted_median(particles[ids].to_numpy(dtype=float), weights)
     with np.errstate(divide="ignore", invalid="ignore"):
         residual = np.log(rows["observed"].to_numpy(dtype=float) / median)
     rows = rows.assign(residual=residual)
     rows = rows[np.isfinite(rows["residual"])]
     pooled = rows.groupby("target")["residual"].apply(lambda r: float(np.sqrt(np.mean(r**2))))
+    residuals = particle_residuals(particles, targets, fit_until)
     out = []
     for series in dict.fromkeys(targets["series"]):
         target = series.split(":")[0]
-        part = rows[rows["series"] == series]["residual"]
-        if len(part) >= MIN_POINTS:
-            out.append((series, target, float(np.sqrt(np.mean(part**2))), len(part), False))
+        n = int((rows["series"] == series).sum())
+        if series in residuals:
+            bias, sigma = bias_and_sigma(residuals[series], weights)
+            out.append((series, target, bias, sigma, residuals[series].shape[1], False))
         elif target in pooled.index:
-            out.append((series, target, float(pooled[target]), len(part), True))
-    return pd.DataFrame(out, columns=["series", "target", "sigma", "points", "pooled"]).set_index("series")
+            out.append((series, target, 0.0, float(pooled[target]), n, True))
+    columns = ["series", "target", "bias", "sigma", "points", "pooled"]
+    return pd.DataFrame(out, columns=columns).set_index("series")
+
+
+def _fitted_rows(particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str) -> pd.DataFrame:
+    """The fitted level rows (weight > 0, up to ``fit_until``) that ``particles`` hold."""
+    rows = targets[in_fit(targets, fit_until) & targets["kind"].isin(LEVEL_KINDS)
+                   & (targets["weight"] > 0)].reset_index(drop=True)  # fmt: skip
+    return rows[rows["id"].isin(particles.columns)].reset_index(drop=True)
+
+
+def particle_residuals(particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str
+                       ) -> dict[str, np.ndarray]:  # fmt: skip
+    """Per series with at least :data:`MIN_POINTS` fitted rows: ``log(observed / value)``, particles x rows.
+
+    Rows where some particle has no finite value are left out, so every
+    particle's bias comes from the same years.
+    """
+    rows = _fitted_rows(particles, targets, fit_until)
+    out = {}
+    for series, part in rows.groupby("series", sort=False):
+        values = particles[list(part["id"])].to_numpy(dtype=float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.log(part["observed"].to_numpy(dtype=float)[None, :] / values)
+        r = r[:, np.isfinite(r).all(axis=0)]
+        if r.shape[1] >= MIN_POINTS:
+            out[str(series)] = r
+    return out
+
+
+def particle_bias(particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str) -> pd.DataFrame:
+    """Each particle's own bias ``b_p`` per series (one column per series, one row per particle)."""
+    residuals = particle_residuals(particles, targets, fit_until)
+    return pd.DataFrame({series: r.mean(axis=1) for series, r in residuals.items()}, index=particles.index)
+
+
+def bias_and_sigma(residuals: np.ndarray, weights: np.ndarray | None = None) -> tuple[float, float]:
+    """The bias and spread of log residuals (particles x ``n >= 2`` rows; one row of values is one particle).
+
+    ``bias`` is the weighted mean over particles of each particle's mean
+    residual; ``sigma = s * sqrt(1 + 1/n)`` with ``s^2`` the weighted mean of
+    each particle's sample variance (ddof 1): the prediction interval of one
+    more draw from a normal distribution whose mean is estimated from ``n``.
+    """
+    r = np.atleast_2d(np.asarray(residuals, dtype=float))
+    w = np.ones(len(r)) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    n = r.shape[1]
+    bias = float(np.sum(w * r.mean(axis=1)))
+    variance = float(np.sum(w * np.var(r, axis=1, ddof=1)))
+    return bias, float(np.sqrt(variance * (1.0 + 1.0 / n)))
+
+
+def offset(sigma: pd.DataFrame | None, series: str) -> tuple[float, float]:
+    """``(bias, sigma)`` of a series in a discrepancy table; ``(0, 0)`` if it has none.
+
+    Tables written before the bias existed have no ``bias`` column: 0.
+    """
+    if sigma is None or series not in sigma.index:
+        return 0.0, 0.0
+    bias = float(sigma.loc[series, "bias"]) if "bias" in sigma.columns else 0.0
+    return bias, float(sigma.loc[series, "sigma"])
 
 
 def predictive_quantiles(
@@ -93,12 +171,17 @@ def predictive_quantiles(
     quantiles: Sequence[float] = (0.05, 0.5, 0.95),
     draws: int = 4000,
     seed: int = 0,
+    bias: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Quantiles of every target under the posterior and, if ``sigma`` is given, the discrepancy.
+    """Quantiles of every target under the posterior and, if given, the discrepancy.
 
-    Returns a frame indexed by target id with one column per quantile
-    (``q05``, ``q50``, ``q95`` for the defaults). Rows of kinds other than
-    ``level`` (bounds, bands, changes) get the posterior only.
+    ``bias`` (:func:`particle_bias`) moves each particle's level by its own
+    ``exp(b_p)``; ``sigma`` (:func:`estimate`) adds the log-normal error
+    ``exp(sigma * z)``, and, where no per-particle ``bias`` is given for the
+    series, the table's one ``bias``. Returns a frame indexed by target id
+    with one column per quantile (``q05``, ``q50``, ``q95`` for the
+    defaults). Rows of kinds other than ``level`` (bounds, bands, changes)
+    get the posterior only.
     """
     rng = np.random.default_rng(seed)
     weights = particles["weight"].to_numpy(dtype=float)
@@ -110,8 +193,13 @@ def predictive_quantiles(
         if row.id not in particles.columns:
             continue
         values = particles[row.id].to_numpy(dtype=float)[pick]
-        if sigma is not None and row.kind in LEVEL_KINDS and row.series in sigma.index:
-            values = values * np.exp(float(sigma.loc[row.series, "sigma"]) * z)
+        if row.kind in LEVEL_KINDS:
+            own = bias is not None and row.series in bias.columns
+            if own:
+                values = values * np.exp(bias[row.series].to_numpy(dtype=float)[pick])
+            if sigma is not None and row.series in sigma.index:
+                shared, spread = offset(sigma, row.series)
+                values = values * np.exp((0.0 if own else shared) + spread * z)
         values = values[np.isfinite(values)]
         out[row.id] = np.quantile(values, quantiles) if len(values) else np.full(len(quantiles), np.nan)
     return pd.DataFrame.from_dict(out, orient="index", columns=names)
@@ -132,18 +220,30 @@ def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
     The level bands of a calibration fitted to 2021 then carry, in
     quadrature, its in-sample residuals and the RMS log error of the rolling
     forecasts (all of them of years up to 2021, so nothing after the fit
-    leaks in). Rewrites ``run_dir/discrepancy.csv`` with the columns
-    ``sigma_in_sample`` and ``sigma_forecast`` beside the combined ``sigma``.
+    leaks in). The in-sample part is estimated again from the run's
+    ``particles.parquet`` (its ``fit_until`` from ``settings.json``) when
+    the run has them, else read from the table. Rewrites
+    ``run_dir/discrepancy.csv`` with the columns ``sigma_in_sample`` and
+    ``sigma_forecast`` beside the combined ``sigma``; ``bias`` is the fit's.
     """
+    import json
+
+    from calibration.targets import load_targets
     from sim.results import atomic_write
 
-    path = Path(run_dir) / "discrepancy.csv"
-    table = pd.read_csv(path).set_index("series")
+    run_dir = Path(run_dir)
+    path = run_dir / "discrepancy.csv"
+    if (run_dir / "particles.parquet").is_file() and (run_dir / "settings.json").is_file():
+        fit_until = json.loads((run_dir / "settings.json").read_text())["fit_until"]
+        table = estimate(pd.read_parquet(run_dir / "particles.parquet"), load_targets(), fit_until)
+    else:
+        table = pd.read_csv(path).set_index("series")
     if "sigma_in_sample" in table.columns:  # already combined: start again from the fit's own residuals
         table["sigma"] = table["sigma_in_sample"]
     points = pd.read_csv(points_csv)
     shares = points[points["measure"] == "share"]
-    errors = np.log(shares["observed"] / shares["model"])
+    column = "forecast" if "forecast" in shares.columns else "model"  # tables from before the bias
+    errors = np.log(shares["observed"] / shares[column])
     forecast = errors.groupby(shares["origin"]).apply(lambda e: float(np.sqrt(np.mean(e**2))))
     table["sigma_in_sample"] = table["sigma"]
     table["sigma_forecast"] = 0.0

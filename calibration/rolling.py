@@ -6,10 +6,12 @@ observed drivers of the following years, and the remittances of each origin
 (as a share of GDP and in USD) are scored against carrying the last fitted
 value forward:
 
-- point error: mean absolute percentage error of the posterior-predictive
-  median (without the discrepancy term) and of the naive forecast;
-- bands: coverage of the 90% band (posterior and the window's own
-  discrepancy, :mod:`calibration.discrepancy`) and its interval score,
+- point error: mean absolute percentage error of the forecast (the
+  posterior-predictive median with each particle moved by its own bias,
+  estimated from the window's residuals, :mod:`calibration.discrepancy`),
+  of the bare median (no discrepancy term) and of the naive forecast;
+- bands: coverage of the 90% band (posterior, each particle's bias and the
+  window's structural spread) and its interval score,
   against a naive band built from the historical year-on-year changes of
   the same series (``last * exp(+-1.645 * sd * sqrt(h))``, ``sd`` the
   standard deviation of the annual log changes 2005..T).
@@ -84,41 +86,65 @@ def naive_band(history: pd.Series, horizon: int) -> tuple[float, float, float]:
 def backtest_sigma(points: pd.DataFrame, fit_until: str) -> dict[str, float]:
     """The forecast error of earlier windows, on years up to ``fit_until`` only (no leakage).
 
-    RMS of ``log(observed / forecast median)`` per origin over the share
-    forecasts of windows that end before ``fit_until`` for years not after
-    it; empty if there are none (the first window).
+    RMS of ``log(observed / forecast)`` per origin over the share forecasts
+    (:func:`forecast_column`) of windows that end before ``fit_until`` for
+    years not after it; empty if there are none (the first window).
     """
     if points.empty:
         return {}
     last_year = int(fit_until[:4])
     earlier = (points["fit_until"] < fit_until) & (points["year"] <= last_year)
     past = points[earlier & (points["measure"] == "share")]
-    errors = np.log(past["observed"] / past["model"])
+    errors = np.log(past["observed"] / past[forecast_column(past)])
     return {o: float(np.sqrt(np.mean(e**2))) for o, e in errors.groupby(past["origin"])}
+
+
+def forecast_column(points: pd.DataFrame) -> str:
+    """The column holding the point forecast: ``forecast`` (bias-corrected), or ``model`` in older
+    tables written before the discrepancy had a bias."""
+    return "forecast" if "forecast" in points.columns else "model"
+
+
+def rewrite_discrepancy(run_dir: Path, window: Window) -> pd.DataFrame:
+    """Estimate a window's discrepancy again from its particles and write its ``discrepancy.csv``
+    (as ``migsim calibrate`` does at the end of a fit)."""
+    from sim.results import atomic_write
+
+    particles = pd.read_parquet(run_dir / "particles.parquet")
+    sigma = discrepancy.estimate(particles, load_targets(), window.fit_until)
+    atomic_write(run_dir / "discrepancy.csv", lambda tmp: sigma.to_csv(tmp))
+    return sigma
 
 
 def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[str, float] | None = None
                  ) -> pd.DataFrame:  # fmt: skip
-    """Every held-out remittance point of a window: observed, model band and median, naive band.
+    """Every held-out remittance point of a window: observed, forecast, bands, naive band.
 
-    ``model_q05``/``model_q95`` carry the posterior and the window's own
-    in-sample discrepancy; ``backtest_q05``/``backtest_q95`` add, in
-    quadrature, the forecast error of earlier windows (:func:`backtest_sigma`;
-    the same band where there is none). Returns one row per origin, year and
-    measure (``share`` or ``usd``).
+    ``model`` is the posterior-predictive median alone; ``forecast`` the
+    median with each particle moved by its own bias (``exp(b_p)``, from the
+    window's residuals, :func:`calibration.discrepancy.particle_bias`);
+    ``model_q05``/``model_q95`` add the window's structural spread to that;
+    ``backtest_q05``/``backtest_q95`` add, in quadrature, the forecast error
+    of earlier windows (:func:`backtest_sigma`; the same band where there is
+    none); ``posterior_q05``/``posterior_q95`` are the bare posterior.
+    ``bias`` is the window's mean bias of the series. Returns one row per
+    origin, year and measure (``share`` or ``usd``).
     """
     particles = pd.read_parquet(run_dir / "particles.parquet")
     targets = load_targets()
     sigma = discrepancy.estimate(particles, targets, window.fit_until)
-    with_error = discrepancy.predictive_quantiles(particles, targets, sigma, seed=seed)
+    own = discrepancy.particle_bias(particles, targets, window.fit_until)
+    with_error = discrepancy.predictive_quantiles(particles, targets, sigma, seed=seed, bias=own)
+    corrected = discrepancy.predictive_quantiles(particles, targets, None, seed=seed, bias=own)
     posterior = discrepancy.predictive_quantiles(particles, targets, None, seed=seed)
     widened = sigma.copy()
     for origin, extra in (backtest or {}).items():
         key = f"remit_gdp_pct:{origin}"
         if key in widened.index:
             widened.loc[key, "sigma"] = float(np.hypot(widened.loc[key, "sigma"], extra))
-    with_backtest = discrepancy.predictive_quantiles(particles, targets, widened, seed=seed)
+    with_backtest = discrepancy.predictive_quantiles(particles, targets, widened, seed=seed, bias=own)
     observed = observed_remittances()
+    bias = {origin: discrepancy.offset(sigma, f"remit_gdp_pct:{origin}")[0] for origin in ORIGINS}
     rows = []
     for origin in ORIGINS:
         series = observed[observed["origin"] == origin].set_index("year")
@@ -135,6 +161,7 @@ def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[st
                     "window": window.name, "fit_until": window.fit_until, "origin": origin, "year": year,
                     "horizon": horizon, "measure": measure, "observed": float(series.loc[year, measure]),
                     "model": float(posterior.loc[key, "q50"]) * scale,
+                    "forecast": float(corrected.loc[key, "q50"]) * scale,
                     "model_q05": float(with_error.loc[key, "q05"]) * scale,
                     "model_q95": float(with_error.loc[key, "q95"]) * scale,
                     "posterior_q05": float(posterior.loc[key, "q05"]) * scale,
@@ -144,25 +171,33 @@ def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[st
                     "backtest_sigma": float((backtest or {}).get(origin, 0.0)),
                     "naive": last, "naive_q05": low, "naive_q95": high,
                     "sigma": float(sigma.loc[f"remit_gdp_pct:{origin}", "sigma"]),
+                    "bias": bias[origin],
                 })  # fmt: skip
     return pd.DataFrame(rows)
 
 
 def summarize(points: pd.DataFrame) -> pd.DataFrame:
-    """Per window, origin and measure: MAPE of model and naive, band coverage and interval scores."""
+    """Per window, origin and measure: MAPE of forecast, bare model and naive, band coverage and
+    interval scores. ``beats_naive`` compares the forecast (bias-corrected) with the naive one."""
     obs = points["observed"]
-    columns = {"model_ape": (points["model"] / obs - 1).abs(), "naive_ape": (points["naive"] / obs - 1).abs()}
+    columns = {
+        "forecast_ape": (points[forecast_column(points)] / obs - 1).abs(),
+        "model_ape": (points["model"] / obs - 1).abs(),
+        "naive_ape": (points["naive"] / obs - 1).abs(),
+    }
     for prefix in ("model", "backtest", "naive"):
         low, high = points[f"{prefix}_q05"], points[f"{prefix}_q95"]
         columns[f"{prefix}_inside"] = (low <= obs) & (obs <= high)
         columns[f"{prefix}_is"] = discrepancy.interval_score(low, high, obs)
     table = points.assign(**columns).groupby(["window", "origin", "measure"], sort=False).agg(
-        points=("observed", "size"), model_mape=("model_ape", "mean"), naive_mape=("naive_ape", "mean"),
+        points=("observed", "size"), forecast_mape=("forecast_ape", "mean"), model_mape=("model_ape", "mean"),
+        naive_mape=("naive_ape", "mean"),
         coverage=("model_inside", "mean"), naive_coverage=("naive_inside", "mean"),
         interval_score=("model_is", "mean"), naive_interval_score=("naive_is", "mean"),
         backtest_coverage=("backtest_inside", "mean"), backtest_interval_score=("backtest_is", "mean"),
     )  # fmt: skip
-    table["beats_naive"] = table["model_mape"] < table["naive_mape"]
+    table["beats_naive"] = table["forecast_mape"] < table["naive_mape"]
+    table["model_beats_naive"] = table["model_mape"] < table["naive_mape"]
     table = table.reset_index()
     table["note"] = table["window"].map(IN_SAMPLE_NOTE).fillna("")
     return table
@@ -188,6 +223,7 @@ def overall(points: pd.DataFrame) -> dict:
         "backtest_interval_score": backtest_score,
         "naive_coverage": naive_coverage,
         "naive_interval_score": naive_score,
+        "forecast_mape": float((points[forecast_column(points)] / points["observed"] - 1).abs().mean()),
         "model_mape": float((points["model"] / points["observed"] - 1).abs().mean()),
         "naive_mape": float((points["naive"] / points["observed"] - 1).abs().mean()),
     }
@@ -195,26 +231,30 @@ def overall(points: pd.DataFrame) -> dict:
 
 def format_summary(table: pd.DataFrame, pooled: dict) -> list[str]:
     """The printed lines of ``migsim validate --rolling``."""
-    lines = [f"{'window':9} {'origin':6} {'measure':7} {'pts':>3} {'model':>7} {'naive':>7} {'beats':>5} "
-             f"{'cover':>6} {'IS':>6} {'btcover':>7} {'btIS':>6} {'naiveIS':>7}"]  # fmt: skip
+    lines = [f"{'window':9} {'origin':6} {'measure':7} {'pts':>3} {'fcast':>7} {'model':>7} {'naive':>7} "
+             f"{'beats':>5} {'cover':>6} {'IS':>6} {'btcover':>7} {'btIS':>6} {'naiveIS':>7}"]  # fmt: skip
     for row in table.itertuples(index=False):
-        lines.append(f"{row.window:9} {row.origin:6} {row.measure:7} {row.points:>3} {row.model_mape:7.1%} "
-                     f"{row.naive_mape:7.1%} {'yes' if row.beats_naive else 'no':>5} {row.coverage:6.0%} "
+        lines.append(f"{row.window:9} {row.origin:6} {row.measure:7} {row.points:>3} "
+                     f"{row.forecast_mape:7.1%} {row.model_mape:7.1%} {row.naive_mape:7.1%} "
+                     f"{'yes' if row.beats_naive else 'no':>5} "
+                     f"{row.coverage:6.0%} "
                      f"{row.interval_score:6.2f} {row.backtest_coverage:7.0%} "
                      f"{row.backtest_interval_score:6.2f} {row.naive_interval_score:7.2f} "
                      f"{row.note}")  # fmt: skip
     lines.append(
         f"all {pooled['points']} held-out points: 90% band holds {pooled['coverage']:.0%}; interval score "
         f"{pooled['interval_score']:.3f} (naive band {pooled['naive_interval_score']:.3f}); MAPE "
-        f"{pooled['model_mape']:.1%} (naive {pooled['naive_mape']:.1%})"
+        f"{pooled['forecast_mape']:.1%} (bare model {pooled['model_mape']:.1%}, "
+        f"naive {pooled['naive_mape']:.1%})"
     )
     lines.append(
         f"with earlier windows' forecast errors added (bt): band holds {pooled['backtest_coverage']:.0%}, "
         f"interval score {pooled['backtest_interval_score']:.3f}"
     )
-    lines.append("model: posterior-predictive median (no discrepancy); band: posterior and the window's "
-                 "in-sample discrepancy; bt: plus earlier windows' forecast errors on years the window saw; "
-                 "IS: interval score / observed (lower is better)")  # fmt: skip
+    lines.append("fcast: posterior-predictive median, each particle moved by its own in-sample bias; model: "
+                 "the median alone; beats: fcast against naive; band: posterior and the window's in-sample "
+                 "discrepancy (bias and spread); bt: plus earlier windows' forecast errors on years the "
+                 "window saw; IS: interval score / observed (lower is better)")  # fmt: skip
     return lines
 
 
@@ -240,7 +280,9 @@ def plot(points: pd.DataFrame, path: Path, measure: str = "share") -> Path:
             c = colours.get(window, "grey")
             axis.fill_between(rows["year"], rows["model_q05"] * scale, rows["model_q95"] * scale, color=c,
                               alpha=0.2, lw=0)  # fmt: skip
-            axis.plot(rows["year"], rows["model"] * scale, color=c, lw=1.6, label=f"{window} forecast")
+            axis.plot(
+                rows["year"], rows[forecast_column(rows)] * scale, color=c, lw=1.6, label=f"{window} forecast"
+            )
             axis.plot(rows["year"], rows["naive_q05"] * scale, color=c, lw=0.8, ls=":")
             axis.plot(rows["year"], rows["naive_q95"] * scale, color=c, lw=0.8, ls=":")
         axis.set_title(origin)

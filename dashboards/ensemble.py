@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.defaults import MEMBER_HOUSEHOLDS
-from sim.ensemble import band, structural_band
+from sim.ensemble import StructuralError, band, structural_band
 from sim.indicators import REGISTRY, combine_origins
 from sim.scenario import Scenario
 
@@ -70,12 +70,23 @@ def posterior_members(path: str, count: int) -> tuple[tuple, ...]:
 
 
 @functools.cache
-def structural_error(path: str) -> dict[str, float]:
-    """Per origin: the calibration's structural error of remittances (log sd), from ``discrepancy.csv``."""
+def structural_error(path: str) -> dict[str, StructuralError]:
+    """Per origin: the calibration's structural error of remittances (log bias and sd), from
+    ``discrepancy.csv``."""
     from sim.ensemble import read_discrepancy
 
-    return {origin: sigma for (column, origin), sigma in read_discrepancy(path).items()
+    return {origin: error for (column, origin), error in read_discrepancy(path).items()
             if column == "remittances_gdp_pct"}  # fmt: skip
+
+
+def weighted_error(errors: dict[str, StructuralError], weight: dict[str, float]) -> StructuralError:
+    """The structural error of a sum over origins: bias and sd averaged with ``weight`` (e.g. each
+    origin's remittances; an approximation that keeps the band as wide as its parts')."""
+    total = sum(weight.values())
+    if total <= 0:
+        return StructuralError()
+    parts = [(errors.get(o, StructuralError()), w / total) for o, w in weight.items()]
+    return StructuralError(sum(e.bias * w for e, w in parts), sum(e.sigma * w for e, w in parts))
 
 
 def run_pair(
@@ -231,27 +242,29 @@ def headline_years(series: pd.DataFrame) -> pd.DataFrame:
 RUN_COLOURS = {"reference": "#888888", "scenario": "#c0392b", "difference": "#6c3483"}
 
 
-def chart_frame(series: pd.DataFrame, structural: float = 0.0) -> pd.DataFrame:
+def chart_frame(series: pd.DataFrame, structural: StructuralError | float = 0.0) -> pd.DataFrame:
     """What the charts draw: per indicator, run and date, the mean over members and the 5-95% band.
 
     Rates are in percent. The reference's remittance share also carries
-    ``structural`` (the calibration's structural error, log sd:
-    :func:`sim.ensemble.structural_band`); every other band is over members
-    (:func:`sim.ensemble.band`).
+    ``structural`` (the calibration's structural error, log bias and sd, or
+    a plain sd: :func:`sim.ensemble.structural_band`), so its band is where
+    the recorded share is expected and need not be centred on the mean;
+    every other band is over members (:func:`sim.ensemble.band`).
 
     Returns
     -------
     DataFrame
         ``indicator, run, date, mean, low, high``, runs in :data:`RUN_COLOURS` order.
     """
+    error = StructuralError.of(structural)
     parts = []
     runs = [run for run in RUN_COLOURS if (series["run"] == run).any()]
     for name in INDICATORS:
         scale = REGISTRY[name].to_percent
         for run in runs:
             wide = series[series["run"] == run].pivot_table(index="date", columns="seed", values=name) * scale
-            if run == "reference" and name == "remittances_gdp_pct" and structural > 0:
-                low, high = structural_band(wide.to_numpy().T, structural)
+            if run == "reference" and name == "remittances_gdp_pct" and error != StructuralError():
+                low, high = structural_band(wide.to_numpy().T, error.sigma, error.bias)
             else:
                 low, high = band(wide.to_numpy(), axis=1)
             mean = wide.mean(axis=1).to_numpy()
@@ -267,7 +280,7 @@ def is_yearly(dates: pd.Series) -> bool:
 
 def chart_png(series: pd.DataFrame, labels: dict[str, str], legend: tuple[str, str], title: str = "",
               year: int | None = None, history_end: pd.Timestamp | None = None, after_label: str = "",
-              structural: float = 0.0, grades: dict[str, str] | None = None, dpi: int = 90,
+              structural: StructuralError | float = 0.0, grades: dict[str, str] | None = None, dpi: int = 90,
               decimal_comma: bool = False) -> bytes:  # fmt: skip
     """A 2x3 panel chart: each indicator over time, mean and 5-95% band over members, both runs.
 

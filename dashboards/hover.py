@@ -15,6 +15,7 @@ import pandas as pd
 
 from dashboards.ensemble import INDICATORS, RUN_COLOURS, chart_frame, is_yearly
 from dashboards.i18n import number
+from sim.ensemble import StructuralError
 from sim.indicators import REGISTRY
 
 # thousands separators on the axes; Russian: thin spaces and a decimal comma
@@ -31,7 +32,7 @@ def _text(value: float, name: str, lang: str) -> str:
 
 
 def hover_frame(series: pd.DataFrame, labels: dict[str, str], run_names: dict[str, str],
-                grades: dict[str, str] | None = None, structural: float = 0.0,
+                grades: dict[str, str] | None = None, structural: StructuralError | float = 0.0,
                 lang: str = "en") -> pd.DataFrame:  # fmt: skip
     """:func:`chart_frame` with what the browser shows: panel titles, run names and formatted values."""
     frame = chart_frame(series, structural)

@@ -329,12 +329,12 @@ def Results(done: RunResult, year: int, set_year):
     labels = {name: indicator_label(name) for name in ensemble.INDICATORS}
     grades = {name: REGISTRY[name].grade_words(lang.value) for name in ensemble.INDICATORS}
     place = place_name(origin.value)
-    sigma = ensemble.structural_error(str(POSTERIOR))
+    errors = ensemble.structural_error(str(POSTERIOR))
     weight = frame[frame["run"] == "reference"].groupby("origin")["remittances_usd"].sum()
     if origin.value == "all":  # remittance-weighted over the origins
-        structural = sum(sigma.get(o, 0.0) * w for o, w in weight.items()) / max(weight.sum(), 1.0)
+        structural = ensemble.weighted_error(errors, weight.to_dict())
     else:
-        structural = sigma.get(origin.value, 0.0)
+        structural = errors.get(origin.value, ensemble.StructuralError())
 
     def chart(dpi: int = 90) -> bytes:
         return ensemble.chart_png(shown_series, labels, (t("reference"), t("scenario"), t("difference")),

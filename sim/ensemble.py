@@ -18,6 +18,7 @@ import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -60,12 +61,31 @@ def indicator_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[
     return [c for c in present(frame) if c not in exclude]
 
 
-def read_discrepancy(posterior: str | Path) -> dict[tuple[str, str], float]:
+class StructuralError(NamedTuple):
+    """A calibration's structural error of one level, on the log scale (:mod:`calibration.discrepancy`).
+
+    The recorded series is expected at ``model * exp(bias + sigma * z)``,
+    ``z`` standard normal: ``bias`` is how far the model has run low
+    (positive) or high, persistently; ``sigma`` the spread around that.
+    """
+
+    bias: float = 0.0
+    sigma: float = 0.0
+
+    @classmethod
+    def of(cls, value: StructuralError | tuple[float, float] | float) -> StructuralError:
+        """A plain number is a spread without bias (``StructuralError(0, value)``)."""
+        if isinstance(value, int | float | np.floating):
+            return cls(0.0, float(value))
+        return cls(float(value[0]), float(value[1]))
+
+
+def read_discrepancy(posterior: str | Path) -> dict[tuple[str, str], StructuralError]:
     """The structural error of a calibration, beside its ``posterior.parquet``.
 
-    Returns ``{(results column, origin): sigma}`` from ``discrepancy.csv``
-    (log-scale standard deviations, :mod:`calibration.discrepancy`); empty if
-    the calibration wrote none.
+    Returns ``{(results column, origin): StructuralError(bias, sigma)}`` from
+    ``discrepancy.csv`` (log scale, :mod:`calibration.discrepancy`; tables
+    without a ``bias`` column have none); empty if the calibration wrote none.
     """
     path = Path(posterior).with_name("discrepancy.csv")
     if not path.is_file():
@@ -74,28 +94,30 @@ def read_discrepancy(posterior: str | Path) -> dict[tuple[str, str], float]:
         table = pd.read_csv(path)
     except (OSError, ValueError, pd.errors.ParserError) as exc:
         raise InputError(f"{path}: not a readable discrepancy table ({exc}); re-run calibrate") from None
+    biases = table["bias"] if "bias" in table.columns else pd.Series(0.0, index=table.index)
     out = {}
-    for series, sigma in zip(table["series"], table["sigma"], strict=True):
+    for series, bias, sigma in zip(table["series"], biases, table["sigma"], strict=True):
         target, origin = str(series).split(":")
         for column in DISCREPANCY_COLUMNS.get(target, ()):
-            out[(column, origin)] = float(sigma)
+            out[(column, origin)] = StructuralError(float(bias), float(sigma))
     return out
 
 
 def member_bands(
     members: pd.DataFrame,
     by: Sequence[str] = KEY_COLUMNS,
-    structural: Mapping[tuple[str, str], float] | None = None,
+    structural: Mapping[tuple[str, str], StructuralError | float] | None = None,
 ) -> pd.DataFrame:
     """Tidy summary over members: one row per (``by``, indicator) with mean, p05, p95.
 
     Every member must hold the same rows (as members of one ensemble do).
     Percentiles interpolate linearly between members (with three members p05
     and p95 lie close to the smallest and largest value). ``structural``
-    (``{(indicator, origin): sigma}``) widens the band of those levels by a
-    log-normal structural error: each member stands for
-    :data:`STRUCTURAL_DRAWS` values ``x * exp(sigma * z)`` at the normal
-    quantiles ``z``; the mean is unchanged.
+    (``{(indicator, origin): StructuralError}``, or a plain ``sigma``)
+    replaces the band of those levels by where the recorded series is
+    expected: each member stands for :data:`STRUCTURAL_DRAWS` values
+    ``x * exp(bias + sigma * z)`` at the normal quantiles ``z``. The mean is
+    the model's, unchanged, so with a bias the band is not centred on it.
     """
     columns = indicator_columns(members)
     ordered = members.sort_values(["member", *by], kind="stable")
@@ -133,29 +155,30 @@ def band(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def structural_band(values: np.ndarray, sigma: float) -> tuple[np.ndarray, np.ndarray]:
-    """The band of levels ``values`` (members x points) with a log-normal structural error ``sigma``.
+def structural_band(values: np.ndarray, sigma: float, bias: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """The band of levels ``values`` (members x points) with a log-normal structural error.
 
-    Each member stands for :data:`STRUCTURAL_DRAWS` values ``x * exp(sigma * z)``
-    at the normal quantiles ``z`` (no random draws); the band is :func:`band`
-    of them all.
+    Each member stands for :data:`STRUCTURAL_DRAWS` values
+    ``x * exp(bias + sigma * z)`` at the normal quantiles ``z`` (no random
+    draws); the band is :func:`band` of them all.
     """
     from statistics import NormalDist
 
     z = np.array([NormalDist().inv_cdf((i + 0.5) / STRUCTURAL_DRAWS) for i in range(STRUCTURAL_DRAWS)])
-    spread = values[:, :, None] * np.exp(sigma * z)[None, None, :]
+    spread = values[:, :, None] * np.exp(bias + sigma * z)[None, None, :]
     return band(spread.transpose(1, 0, 2).reshape(values.shape[1], -1), axis=1)
 
 
 def _widen(cube, keys, columns, structural, low, high) -> None:
     """Replace the band of the levels named in ``structural`` with :func:`structural_band`."""
     origins = keys["origin"].to_numpy() if "origin" in keys else None
-    for (column, origin), sigma in structural.items():
+    for (column, origin), value in structural.items():
         if column not in columns or origins is None:
             continue
+        error = StructuralError.of(value)
         j = columns.index(column)
         rows = np.flatnonzero(origins == origin)
-        low[rows, j], high[rows, j] = structural_band(cube[:, rows, j], sigma)
+        low[rows, j], high[rows, j] = structural_band(cube[:, rows, j], error.sigma, error.bias)
 
 
 class _quiet_nan:
@@ -295,7 +318,7 @@ def run_ensemble(
     threads: int | None = None,
     parameter_draws: Sequence[Mapping[str, float]] | None = None,
     progress: Callable[[int, int], None] | None = None,
-    structural: Mapping[tuple[str, str], float] | None = None,
+    structural: Mapping[tuple[str, str], StructuralError | float] | None = None,
     **levers: float,
 ) -> Ensemble:
     """Run a scenario ``seeds`` times and summarise the members.
@@ -318,7 +341,7 @@ def run_ensemble(
         calibrated posterior); member ``k`` uses draw ``k`` on top of
         ``levers``. Changes ``band_kind`` to ``"posterior and seed"``.
     structural : dict, optional
-        ``{(indicator, origin): sigma}`` of the calibration
+        ``{(indicator, origin): StructuralError}`` of the calibration
         (:func:`read_discrepancy`): with ``parameter_draws``, the bands of
         those levels also carry the structural error (``band_kind``
         "posterior, structural error and seed"). Leave it out for differences

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import sys
 from pathlib import Path
 
@@ -382,7 +383,6 @@ def test_sensitivity_on_dask(tmp_path, capsys):
 
 
 def test_damaged_state_files_and_a_second_writer_are_one_line(smoke_run, capsys, tmp_path):
-    import shutil
 
     from sim.results import folder_lock
 
@@ -427,3 +427,25 @@ def test_shipped_fits_have_healthy_weights_and_rescored_defaults(fit):
     assert settings["kernel"].startswith("multivariate normal fitted on truncated weights")
     chosen = post.loc[int(rescored.loc[0, "particle"])]
     assert settings["best"] == pytest.approx({n: chosen[n] for n in settings["priors"]})
+
+
+def test_validate_rescore_bad_input(capsys, tmp_path):
+    code, _, err = cli(capsys, "validate", "--rescore")
+    assert code == 2 and "--rescore" in err and "--rolling" in err
+    code, _, err = cli(capsys, "validate", "--rolling", "--rescore", "--out", tmp_path / "none")
+    assert code == 2 and "cal-2014" in err and "particles.parquet" in err
+    assert not (tmp_path / "none").exists()  # nothing half-written
+
+
+def test_rescoring_the_shipped_windows_gives_the_shipped_scores(capsys, tmp_path):
+    copy = tmp_path / "rolling"
+    shutil.copytree(SHIPPED / "rolling", copy)
+    for name in ("rolling_points.csv", "rolling.csv", "wb2015.csv"):
+        (copy / name).unlink()
+    code, out, _ = cli(capsys, "validate", "--rolling", "--rescore", "--out", copy, "-n", "20000")
+    assert code == 0 and "all 48 held-out points" in out
+    for name in ("rolling_points.csv", "rolling.csv", "wb2015.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(copy / name), pd.read_csv(SHIPPED / "rolling" / name))
+    for window in ("cal-2014", "cal-2016", "cal-2019"):
+        shipped = pd.read_csv(SHIPPED / "rolling" / window / "discrepancy.csv")
+        pd.testing.assert_frame_equal(pd.read_csv(copy / window / "discrepancy.csv"), shipped)

@@ -20,23 +20,52 @@ def _targets(points: dict[str, list[tuple[str, float]]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def test_sigma_is_the_rms_log_residual_and_pooled_for_short_series():
+def test_bias_and_spread_per_particle_and_pooled_sigma_for_short_series():
     targets = _targets({
         "remit_gdp_pct:TJ": [("2010", 10.0), ("2011", 10.0), ("2012", 10.0), ("2016", 10.0)],
         "remit_gdp_pct:KG": [("2010", 20.0)],
     })  # fmt: skip
-    # one particle: simulated exp(r) * observed with residuals log(obs / sim) = -0.1, 0.2, -0.2
-    sim_values = {"remit_gdp_pct:TJ:2010": 10 * np.exp(0.1), "remit_gdp_pct:TJ:2011": 10 * np.exp(-0.2),
-                  "remit_gdp_pct:TJ:2012": 10 * np.exp(0.2), "remit_gdp_pct:TJ:2016": 99.0,
-                  "remit_gdp_pct:KG:2010": 20 * np.exp(0.4)}  # fmt: skip
-    particles = pd.DataFrame([{"weight": 1.0, **sim_values}])
-    sigma = discrepancy.estimate(particles, targets, fit_until="2014-12")  # 2016 is held out
-    tj = np.sqrt((0.1**2 + 0.2**2 + 0.2**2) / 3)
-    assert sigma.loc["remit_gdp_pct:TJ", "sigma"] == pytest.approx(tj)
-    assert sigma.loc["remit_gdp_pct:TJ", "points"] == 3 and not sigma.loc["remit_gdp_pct:TJ", "pooled"]
-    pooled = np.sqrt((0.1**2 + 0.2**2 + 0.2**2 + 0.4**2) / 4)
-    assert sigma.loc["remit_gdp_pct:KG", "sigma"] == pytest.approx(pooled)
-    assert sigma.loc["remit_gdp_pct:KG", "pooled"]
+    # particle A: residuals log(obs / sim) = -0.1, 0.2, 0.2 (mean 0.1, variance 0.03)
+    # particle B: residuals 0.3, 0.3, 0.3 (mean 0.3, variance 0); weights 3:1
+    a = {"remit_gdp_pct:TJ:2010": 10 * np.exp(0.1), "remit_gdp_pct:TJ:2011": 10 * np.exp(-0.2),
+         "remit_gdp_pct:TJ:2012": 10 * np.exp(-0.2), "remit_gdp_pct:TJ:2016": 99.0,
+         "remit_gdp_pct:KG:2010": 20 * np.exp(0.4)}  # fmt: skip
+    b = {**{k: 10 * np.exp(-0.3) for k in a if ":TJ:201" in k}, "remit_gdp_pct:TJ:2016": 99.0,
+         "remit_gdp_pct:KG:2010": 20 * np.exp(0.4)}  # fmt: skip
+    particles = pd.DataFrame([{"weight": 3.0, **a}, {"weight": 1.0, **b}])
+    table = discrepancy.estimate(particles, targets, fit_until="2014-12")  # 2016 is held out
+    tj = table.loc["remit_gdp_pct:TJ"]
+    assert tj["bias"] == pytest.approx(0.75 * 0.1 + 0.25 * 0.3)
+    assert tj["sigma"] == pytest.approx(np.sqrt(0.75 * 0.03 * (1 + 1 / 3)))
+    assert tj["points"] == 3 and not tj["pooled"]
+    own = discrepancy.particle_bias(particles, targets, fit_until="2014-12")
+    assert own["remit_gdp_pct:TJ"].tolist() == pytest.approx([0.1, 0.3])
+    # KG has one row: it borrows the RMS residual of the target's median and has no bias
+    kg = table.loc["remit_gdp_pct:KG"]
+    assert kg["pooled"] and kg["bias"] == 0.0
+    median_residuals = [-0.1, 0.2, 0.2, -0.4]  # the median particle is A (weight 3 of 4)
+    assert kg["sigma"] == pytest.approx(np.sqrt(np.mean(np.square(median_residuals))))
+
+
+def test_each_particle_moves_by_its_own_bias():
+    targets = _targets({"remit_gdp_pct:TJ": [("2010", 10.0), ("2011", 10.0), ("2012", 10.0), ("2015", 10.0)]})
+    # particle A runs at half the observed level, B at double; each is off by the same factor in 2015
+    rows = [{"weight": 0.5, **{f"remit_gdp_pct:TJ:{y}": f * 10.0 for y in (2010, 2011, 2012)},
+             "remit_gdp_pct:TJ:2015": f * 20.0} for f in (0.5, 2.0)]  # fmt: skip
+    particles = pd.DataFrame(rows)
+    own = discrepancy.particle_bias(particles, targets, fit_until="2014-12")
+    moved = discrepancy.predictive_quantiles(particles, targets, None, bias=own, draws=2000)
+    bare = discrepancy.predictive_quantiles(particles, targets, None, draws=2000)
+    key = "remit_gdp_pct:TJ:2015"
+    # both particles forecast 20 once moved; bare, they straddle it at 10 and 40
+    assert moved.loc[key, "q05"] == pytest.approx(20.0) and moved.loc[key, "q95"] == pytest.approx(20.0)
+    assert bare.loc[key, "q05"] == pytest.approx(10.0) and bare.loc[key, "q95"] == pytest.approx(40.0)
+    # a table's one bias applies where no particle's own is given
+    table = pd.DataFrame({"target": ["remit_gdp_pct"], "bias": [np.log(2.0)], "sigma": [0.0],
+                          "points": [3], "pooled": [False]},
+                         index=pd.Index(["remit_gdp_pct:TJ"], name="series"))  # fmt: skip
+    shared = discrepancy.predictive_quantiles(particles.iloc[:1], targets, table, draws=100)
+    assert shared.loc[key, "q50"] == pytest.approx(20.0)
 
 
 def test_structural_error_widens_levels_around_the_posterior():
@@ -44,8 +73,10 @@ def test_structural_error_widens_levels_around_the_posterior():
     rng = np.random.default_rng(0)
     particles = pd.DataFrame({"weight": np.full(200, 1 / 200),
                               "remit_gdp_pct:TJ:2010": rng.normal(10, 0.5, 200)})  # fmt: skip
-    sigma = pd.DataFrame({"target": ["remit_gdp_pct"], "sigma": [0.2], "points": [5], "pooled": [False]},
-                         index=pd.Index(["remit_gdp_pct:TJ"], name="series"))  # fmt: skip
+    sigma = pd.DataFrame(
+        {"target": ["remit_gdp_pct"], "sigma": [0.2], "points": [5], "pooled": [False]},
+        index=pd.Index(["remit_gdp_pct:TJ"], name="series"),
+    )  # fmt: skip  (no bias column)
     bare = discrepancy.predictive_quantiles(particles, targets, None, draws=20000)
     wide = discrepancy.predictive_quantiles(particles, targets, sigma, draws=20000)
     key = "remit_gdp_pct:TJ:2010"
@@ -111,6 +142,18 @@ def test_ensemble_structural_error_widens_only_the_named_levels():
     assert wide.loc[("TJ", "remittances_usd"), "p95"] > 1.3 * plain.loc[("TJ", "remittances_usd"), "p95"]
     for key in (("KG", "remittances_usd"), ("TJ", "migrants_ru")):
         assert wide.loc[key, "p05"] == plain.loc[key, "p05"] and wide.loc[key, "p95"] == plain.loc[key, "p95"]
+
+
+def test_ensemble_structural_bias_moves_the_band_not_the_mean(tmp_path):
+    from sim.ensemble import StructuralError, read_discrepancy
+
+    members = pd.DataFrame({"member": [0, 1, 2], "date": pd.Timestamp("2015-01-01"), "origin": "TJ",
+                            "remittances_usd": [100.0, 100.0, 100.0]})  # fmt: skip
+    table = member_bands(members, structural={("remittances_usd", "TJ"): StructuralError(np.log(1.5), 0.0)})
+    assert table["mean"].iloc[0] == pytest.approx(100.0)
+    assert table["p05"].iloc[0] == pytest.approx(150.0) and table["p95"].iloc[0] == pytest.approx(150.0)
+    pd.DataFrame({"series": ["remit_gdp_pct:TJ"], "sigma": [0.2]}).to_csv(tmp_path / "discrepancy.csv")
+    assert read_discrepancy(tmp_path / "posterior.parquet")[("remittances_usd", "TJ")] == (0.0, 0.2)
 
 
 def test_forecast_error_widens_the_shipped_discrepancy(tmp_path):

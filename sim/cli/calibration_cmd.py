@@ -150,11 +150,17 @@ def validate(
     generations: int = typer.Option(6, help="With --rolling: generations per window."),
     workers: int = typer.Option(0, help="With --rolling: Dask LocalCluster workers (0: in this process)."),
     seed: int = typer.Option(1, help="With --rolling: root seed of each window's calibration."),
+    rescore: bool = typer.Option(
+        False, help="With --rolling: score the windows already calibrated in --out, without calibrating."
+    ),  # fmt: skip
 ) -> None:
     """Score held-out targets against a naive last-value forecast (or, with --rolling, rolling origins)."""
     _import_calibration()
+    if rescore and not rolling:
+        raise InputError("--rescore; allowed only with --rolling")
     if rolling:
-        _validate_rolling(out or Path("results/rolling"), population, generations, households, workers, seed)
+        _validate_rolling(out or Path("results/rolling"), population, generations, households, workers, seed,
+                          rescore=rescore)  # fmt: skip
         return
     from calibration.abc import read_parameter_file
     from calibration.consistency import format_consistency, remittances_per_citizen
@@ -193,8 +199,13 @@ def validate(
 
 
 def _validate_rolling(out: Path, population: int, generations: int, households: int, workers: int,
-                      seed: int) -> None:  # fmt: skip
-    """``migsim validate --rolling``: each window calibrated (resumable), then scored."""
+                      seed: int, rescore: bool = False) -> None:  # fmt: skip
+    """``migsim validate --rolling``: each window calibrated (resumable), then scored.
+
+    With ``rescore`` no window is calibrated: each must already hold its
+    ``particles.parquet``, and only the scores (and each window's
+    ``discrepancy.csv``) are written again.
+    """
     import json
     import logging
 
@@ -209,16 +220,28 @@ def _validate_rolling(out: Path, population: int, generations: int, households: 
         raise InputError("--population >= 2, --generations >= 1, --households >= 3, --workers >= 0")
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {out}: exists and is not a directory")
+    if rescore:
+        for window in rolling.WINDOWS:
+            if not (out / window.name / "particles.parquet").is_file():
+                raise InputError(
+                    f"--rescore: {out / window.name / 'particles.parquet'} is missing; allowed: "
+                    f"an --out holding the windows {', '.join(w.name for w in rolling.WINDOWS)}"
+                )
     out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.WARNING)
     points = []
     for window in rolling.WINDOWS:
-        setup = _setup(Path("scenarios/baseline.toml"), households, f"{window.last_year}-12", None, threads=1)
-        settings = CalibrationSettings(setup=setup, fit_until=window.fit_until, seed=seed,
-                                       population=population, generations=generations)  # fmt: skip
-        typer.echo(f"{window.name}: calibrating on data to {window.fit_until} from the prior, "
-                   f"forecasting {window.first_year}-{window.last_year}")  # fmt: skip
-        run_calibration(out / window.name, settings, workers=workers, progress=typer.echo)
+        if rescore:
+            typer.echo(f"{window.name}: scoring the calibration in {out / window.name}")
+            rolling.rewrite_discrepancy(out / window.name, window)
+        else:
+            setup = _setup(Path("scenarios/baseline.toml"), households, f"{window.last_year}-12", None,
+                           threads=1)  # fmt: skip
+            settings = CalibrationSettings(setup=setup, fit_until=window.fit_until, seed=seed,
+                                           population=population, generations=generations)  # fmt: skip
+            typer.echo(f"{window.name}: calibrating on data to {window.fit_until} from the prior, "
+                       f"forecasting {window.first_year}-{window.last_year}")  # fmt: skip
+            run_calibration(out / window.name, settings, workers=workers, progress=typer.echo)
         earlier = pd.concat(points, ignore_index=True) if points else pd.DataFrame()
         backtest = rolling.backtest_sigma(earlier, window.fit_until)
         points.append(rolling.score_window(out / window.name, window, backtest=backtest))
