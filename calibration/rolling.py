@@ -290,8 +290,8 @@ def plot(points: pd.DataFrame, path: Path, measure: str = "share") -> Path:
     axes[0].set_ylabel("remittances, % of GDP" if measure == "share" else "remittances, USD bn")
     axes[0].legend(fontsize=7)
     fig.suptitle("Rolling origins: each window fitted on data to its year, then forecast on observed "
-                 "drivers; shaded: 90% band (posterior and structural error), dotted: naive band",
-                 fontsize=9)  # fmt: skip
+                 "drivers, each particle corrected by its own in-sample bias\nshaded: 90% band (posterior "
+                 "and structural error), dotted: naive band", fontsize=9)  # fmt: skip
     atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
     plt.close(fig)
     return path
