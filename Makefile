@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 MIGSIM := $(VENV)/bin/migsim
 HOUSEHOLDS ?= 100000
 
-.PHONY: setup baseline test test-all lint browser slurm assets bench calibration attribution episodes clean
+.PHONY: setup baseline test test-all lint browser slurm assets bench calibration attribution episodes clean rescore
 
 setup: $(VENV)/.installed
 
@@ -75,6 +75,13 @@ calibration: setup
 	  sed -i 's#^extends = ".*"#extends = "'$$(python3 -c "import os,sys; print(os.path.relpath('scenarios/baseline.toml', sys.argv[1]))" calibration/runs/$$run)'"#' \
 	    calibration/runs/$$run/calibrated.toml; \
 	done
+
+# Score the shipped fits again without refitting (after a change to how forecasts or bands are scored):
+# the rolling windows' tables and discrepancies, the 2014 window's copy, the 2010-2021 discrepancy
+rescore: setup
+	$(MIGSIM) validate --rolling --rescore --out calibration/runs/rolling
+	cp calibration/runs/rolling/cal-2014/discrepancy.csv calibration/runs/cal-2014/discrepancy.csv
+	$(PY) -m calibration.discrepancy calibration/runs/cal-2021 calibration/runs/rolling/rolling_points.csv
 
 # What drove 2013-2015 (docs/attribution.md): 5 members of the 2021 calibration, 20,000 households
 ATTRIBUTION := results/attr-2013-2015
