@@ -46,8 +46,10 @@ log = logging.getLogger(__name__)
 PRIORS: dict[str, tuple[float, float]] = dict(PARAM_PRIORS)
 # settings that must match for a run directory to be continued
 RESUME_KEYS = ("setup", "fit_until", "seed", "population", "priors", "kernel", "kernel_scaling",
-               "targets_sha")  # fmt: skip
+               "sampler", "targets_sha")  # fmt: skip
 KERNEL = "multivariate normal fitted on truncated weights (calibration/kernel.py)"
+# Before 2 Dec 2026 pyabc's own samplers: populations depended on timing and OS entropy.
+SAMPLER = "seeded: evaluation i of generation t from (root seed, t, i), index order (calibration/sampler.py)"
 # Width of the multivariate normal proposal kernel, as a multiple of pyabc's default
 # (Silverman's rule). With the default (1) the importance weights degenerated: effective
 # sample sizes of 5-16 of 60 particles, 2.8 of 80 by the 12th generation. At 2 they stayed
@@ -90,6 +92,7 @@ class CalibrationSettings:
             "priors": {k: list(v) for k, v in self.priors.items()},
             "kernel": KERNEL,
             "kernel_scaling": self.kernel_scaling,
+            "sampler": SAMPLER,
             "targets_sha": hashlib.sha256(DATA.read_bytes()).hexdigest()[:16],
         }
 
@@ -152,12 +155,16 @@ def _check_settings(out: Path, settings: CalibrationSettings) -> bool:
     return True
 
 
-def _sampler(workers: int, scheduler: str | None, client):
-    from pyabc.sampler import DaskDistributedSampler, SingleCoreSampler
+def _sampler(seed: int, client):
+    """The sampler (:class:`calibration.sampler.SeededSampler`): reproducible from the root seed, on
+    ``client``'s workers if given. Batches of twice the workers keep them busy; the batch never
+    changes the result."""
+    from calibration.sampler import SeededSampler
 
     if client is None:
-        return SingleCoreSampler()
-    return DaskDistributedSampler(dask_client=client, batch_size=1)
+        return SeededSampler(seed)
+    workers = max(1, len(client.scheduler_info().get("workers", {})))
+    return SeededSampler(seed, client=client, batch=2 * workers)
 
 
 def importance_weights(raw) -> np.ndarray:
@@ -407,7 +414,7 @@ def _calibrate_locked(out: Path, settings: CalibrationSettings, workers: int, sc
             client = stack.enter_context(dask_client(workers, scheduler))
         abc = pyabc.ABCSMC(
             model, _prior(settings.priors), TargetDistance(fit),
-            population_size=settings.population, sampler=_sampler(workers, scheduler, client),
+            population_size=settings.population, sampler=_sampler(settings.seed, client),
             transitions=TruncatedWeightsTransition(scaling=settings.kernel_scaling),
         )  # fmt: skip
         if resume:

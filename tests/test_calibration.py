@@ -449,3 +449,40 @@ def test_rescoring_the_shipped_windows_gives_the_shipped_scores(capsys, tmp_path
     for window in ("cal-2014", "cal-2016", "cal-2019"):
         shipped = pd.read_csv(SHIPPED / "rolling" / window / "discrepancy.csv")
         pd.testing.assert_frame_equal(pd.read_csv(copy / window / "discrepancy.csv"), shipped)
+
+
+def test_seeded_sampler_keeps_index_order_whatever_the_batch():
+    from pyabc.parameters import Parameter
+    from pyabc.population import Particle
+
+    from calibration.sampler import SeededSampler, evaluation_seed
+
+    def simulate_one():  # a proposal from the global generator, accepted below 0.3
+        x = float(np.random.uniform())  # noqa: NPY002  (what pyabc does)
+        return Particle(
+            m=0, parameter=Parameter({"x": x}), weight=1.0, sum_stat={}, distance=x, accepted=x < 0.3
+        )
+
+    # by hand: the first three evaluations of generation 2 whose seeded draw is below 0.3
+    draws = [np.random.RandomState(evaluation_seed(7, 2, i)).uniform() for i in range(200)]
+    last = [i for i, x in enumerate(draws) if x < 0.3][2]
+    expected = [x for x in draws[: last + 1] if x < 0.3]
+    for batch in (1, 4, 50):
+        sampler = SeededSampler(seed=7, batch=batch)
+        sample = sampler.sample_until_n_accepted(3, simulate_one, 2)
+        got = [p.parameter["x"] for p in sample.accepted_particles]
+        assert got == pytest.approx(expected) and sampler.nr_evaluations_ == last + 1
+    other = SeededSampler(seed=8).sample_until_n_accepted(3, simulate_one, 2)
+    assert [p.parameter["x"] for p in other.accepted_particles] != pytest.approx(expected)
+
+
+def test_calibration_gives_the_same_posterior_in_process_and_on_two_workers(tmp_path):
+    tiny = ["--population", "4", "--generations", "2", "-n", "300", "--fit-until", "2014-12", "--until",
+            "2014-12", "--spinup", "12", "--seed", "5"]  # fmt: skip
+    for name, workers in (("alone", "0"), ("workers", "2")):
+        with pytest.raises(SystemExit) as exc:
+            main(["calibrate", "--out", str(tmp_path / name), "--workers", workers, *tiny])
+        assert exc.value.code in (0, None)
+    alone = pd.read_parquet(tmp_path / "alone" / "posterior.parquet")
+    pd.testing.assert_frame_equal(alone, pd.read_parquet(tmp_path / "workers" / "posterior.parquet"))
+    assert len(alone) == 4
