@@ -486,3 +486,15 @@ def test_calibration_gives_the_same_posterior_in_process_and_on_two_workers(tmp_
     alone = pd.read_parquet(tmp_path / "alone" / "posterior.parquet")
     pd.testing.assert_frame_equal(alone, pd.read_parquet(tmp_path / "workers" / "posterior.parquet"))
     assert len(alone) == 4
+
+
+def test_rolling_validation_smoke_then_rescore_gives_the_same_scores(capsys, tmp_path):
+    out = tmp_path / "rolling"
+    tiny = ["--population", "4", "--generations", "1", "-n", "300", "--workers", "0", "--seed", "1"]
+    code, text, _ = cli(capsys, "validate", "--rolling", "--out", out, *tiny)
+    assert code == 0 and "all 48 held-out points" in text and "mean absolute error (points)" in text
+    first = pd.read_csv(out / "rolling_points.csv")
+    assert set(first["window"]) == {"cal-2014", "cal-2016", "cal-2019"} and len(first) == 48
+    code, _, _ = cli(capsys, "validate", "--rolling", "--rescore", "--out", out, "-n", "300")
+    assert code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out / "rolling_points.csv"), first)
