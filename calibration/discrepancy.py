@@ -214,6 +214,13 @@ def interval_score(low: np.ndarray, high: np.ndarray, observed: np.ndarray, alph
     return (width + 2.0 / alpha * (below + above)) / np.abs(observed)
 
 
+def estimate_run(run_dir: Path, fit_until: str) -> pd.DataFrame:
+    """:func:`estimate` for a calibration's output directory, from its ``particles.parquet``."""
+    from calibration.targets import load_targets
+
+    return estimate(pd.read_parquet(Path(run_dir) / "particles.parquet"), load_targets(), fit_until)
+
+
 def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
     """Widen a calibration's remittance discrepancy by the rolling windows' forecast errors.
 
@@ -228,22 +235,20 @@ def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
     """
     import json
 
-    from calibration.targets import load_targets
+    from calibration.rolling import forecast_column
     from sim.results import atomic_write
 
     run_dir = Path(run_dir)
     path = run_dir / "discrepancy.csv"
     if (run_dir / "particles.parquet").is_file() and (run_dir / "settings.json").is_file():
-        fit_until = json.loads((run_dir / "settings.json").read_text())["fit_until"]
-        table = estimate(pd.read_parquet(run_dir / "particles.parquet"), load_targets(), fit_until)
+        table = estimate_run(run_dir, json.loads((run_dir / "settings.json").read_text())["fit_until"])
     else:
         table = pd.read_csv(path).set_index("series")
     if "sigma_in_sample" in table.columns:  # already combined: start again from the fit's own residuals
         table["sigma"] = table["sigma_in_sample"]
     points = pd.read_csv(points_csv)
     shares = points[points["measure"] == "share"]
-    column = "forecast" if "forecast" in shares.columns else "model"  # tables from before the bias
-    errors = np.log(shares["observed"] / shares[column])
+    errors = np.log(shares["observed"] / shares[forecast_column(shares)])
     forecast = errors.groupby(shares["origin"]).apply(lambda e: float(np.sqrt(np.mean(e**2))))
     table["sigma_in_sample"] = table["sigma"]
     table["sigma_forecast"] = 0.0

@@ -110,8 +110,7 @@ def rewrite_discrepancy(run_dir: Path, window: Window) -> pd.DataFrame:
     (as ``migsim calibrate`` does at the end of a fit)."""
     from sim.results import atomic_write
 
-    particles = pd.read_parquet(run_dir / "particles.parquet")
-    sigma = discrepancy.estimate(particles, load_targets(), window.fit_until)
+    sigma = discrepancy.estimate_run(run_dir, window.fit_until)
     atomic_write(run_dir / "discrepancy.csv", lambda tmp: sigma.to_csv(tmp))
     return sigma
 

@@ -21,6 +21,7 @@ dropped (at most ``batch - 1`` per generation) and not counted.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable
 
@@ -69,8 +70,6 @@ class SeededSampler(Sampler):
 
     def sample_until_n_accepted(self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False,
                                 ana_vars=None):  # noqa: ARG002  # fmt: skip
-        import functools
-
         run = functools.partial(_run_seeded, cloudpickle.dumps(simulate_one))
         sample = self._create_empty_sample()
         evaluations = accepted = 0
