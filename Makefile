@@ -80,7 +80,7 @@ calibration: setup
 # the rolling windows' tables and discrepancies, the 2014 window's copy, the 2010-2021 discrepancy
 rescore: setup
 	$(MIGSIM) validate --rolling --rescore --out calibration/runs/rolling
-	cp calibration/runs/rolling/cal-2014/discrepancy.csv calibration/runs/cal-2014/discrepancy.csv
+	cp calibration/runs/rolling/cal-2014/discrepancy.csv calibration/runs/rolling/cal-2014/particle_bias.csv calibration/runs/cal-2014/
 	$(PY) -m calibration.discrepancy calibration/runs/cal-2021 calibration/runs/rolling/rolling_points.csv
 
 # What drove 2013-2015 (docs/attribution.md): 5 members of the 2021 calibration, 20,000 households

@@ -13,9 +13,11 @@ at their documented defaults and are covered by the sensitivity analysis.
 
 Outputs in the run directory (see :func:`calibrate`): ``abc.db`` (pyabc's
 history; a rerun with the same settings continues it), ``settings.json``,
-``posterior.parquet``, ``predictive.csv``, ``rescore.csv``, ``best.toml``,
-``calibrated.toml``, ``posterior.png``, ``predictive.png`` and, if asked,
-``convergence.csv``.
+``posterior.parquet``, ``particles.parquet`` (each particle's simulated
+targets), ``discrepancy.csv`` and ``particle_bias.csv``
+(:mod:`calibration.discrepancy`), ``predictive.csv``, ``rescore.csv``,
+``best.toml``, ``calibrated.toml``, ``posterior.png``, ``predictive.png``
+and, if asked, ``convergence.csv``.
 """
 
 from __future__ import annotations
@@ -450,8 +452,7 @@ def _calibrate_locked(out: Path, settings: CalibrationSettings, workers: int, sc
     write_table(post, "posterior.parquet")
     particles = particle_targets(last, post["weight"], all_targets)
     write_table(particles, "particles.parquet")
-    sigma = discrepancy.estimate(particles, all_targets, settings.fit_until)
-    atomic_write(out / "discrepancy.csv", lambda tmp: sigma.to_csv(tmp))
+    discrepancy.write_tables(out, particles, all_targets, settings.fit_until)
     atomic_write(out / "predictive.csv", lambda tmp: pred.to_csv(tmp, index=False))
     atomic_write(out / "rescore.csv", lambda tmp: rescored.to_csv(tmp, index=False))
     write_parameter_files(

@@ -20,9 +20,12 @@ series; its band says where that series is expected. The bias is the
 discrepancy's mean given the parameters (Kennedy and O'Hagan 2001): the
 residuals of every fit so far are persistent offsets that keep their sign
 for years, and particles that fit the levels differently have different
-offsets. The table of :func:`estimate` keeps one ``bias`` per series (the
-weighted mean of ``b_p``) for users of the runs, whose members are fresh
-simulations without their own residuals.
+offsets. The table of :func:`estimate` (``discrepancy.csv``) keeps one
+``bias`` per series (the weighted mean of ``b_p``); ``particle_bias.csv``
+(:func:`write_particle_bias`) keeps every ``b_p``, one row per row of
+``posterior.parquet``, so that ensembles of posterior draws
+(:func:`sim.ensemble.read_discrepancy`) move each member by its own
+particle's bias, the form the rolling-origin validation scores.
 
 A series with fewer than three fitted rows borrows its target's pooled
 root mean square residual (of the posterior-predictive median) as
@@ -153,6 +156,33 @@ def bias_and_sigma(residuals: np.ndarray, weights: np.ndarray | None = None) -> 
     return bias, float(np.sqrt(variance * (1.0 + 1.0 / n)))
 
 
+PARTICLE_BIAS = "particle_bias.csv"
+
+
+def write_tables(run_dir: Path, particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str
+                 ) -> pd.DataFrame:  # fmt: skip
+    """Write a calibration's ``discrepancy.csv`` (:func:`estimate`) and ``particle_bias.csv``
+    (:func:`write_particle_bias`); returns the discrepancy table."""
+    from sim.results import atomic_write
+
+    table = estimate(particles, targets, fit_until)
+    atomic_write(Path(run_dir) / "discrepancy.csv", lambda tmp: table.to_csv(tmp))
+    write_particle_bias(run_dir, particles, targets, fit_until)
+    return table
+
+
+def write_particle_bias(run_dir: Path, particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str
+                        ) -> Path:  # fmt: skip
+    """Write ``particle_bias.csv``: :func:`particle_bias`, row ``p`` for particle ``p`` of
+    ``posterior.parquet`` (whose rows ``particles.parquet`` shares)."""
+    from sim.results import atomic_write
+
+    path = Path(run_dir) / PARTICLE_BIAS
+    frame = particle_bias(particles, targets, fit_until).rename_axis("particle")
+    atomic_write(path, lambda tmp: frame.to_csv(tmp, float_format="%.6g"))
+    return path
+
+
 def offset(sigma: pd.DataFrame | None, series: str) -> tuple[float, float]:
     """``(bias, sigma)`` of a series in a discrepancy table; ``(0, 0)`` if it has none.
 
@@ -215,10 +245,11 @@ def interval_score(low: np.ndarray, high: np.ndarray, observed: np.ndarray, alph
 
 
 def estimate_run(run_dir: Path, fit_until: str) -> pd.DataFrame:
-    """:func:`estimate` for a calibration's output directory, from its ``particles.parquet``."""
+    """:func:`write_tables` for a calibration's output directory, from its ``particles.parquet``."""
     from calibration.targets import load_targets
 
-    return estimate(pd.read_parquet(Path(run_dir) / "particles.parquet"), load_targets(), fit_until)
+    particles = pd.read_parquet(Path(run_dir) / "particles.parquet")
+    return write_tables(run_dir, particles, load_targets(), fit_until)
 
 
 def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
@@ -229,8 +260,8 @@ def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
     forecasts (all of them of years up to 2021, so nothing after the fit
     leaks in). The in-sample part is estimated again from the run's
     ``particles.parquet`` (its ``fit_until`` from ``settings.json``) when
-    the run has them, else read from the table. Rewrites
-    ``run_dir/discrepancy.csv`` with the columns ``sigma_in_sample`` and
+    the run has them (``particle_bias.csv`` is then written again too), else
+    read from the table. Rewrites ``run_dir/discrepancy.csv`` with the columns ``sigma_in_sample`` and
     ``sigma_forecast`` beside the combined ``sigma``; ``bias`` is the fit's.
     """
     import json

@@ -107,12 +107,8 @@ def forecast_column(points: pd.DataFrame) -> str:
 
 def rewrite_discrepancy(run_dir: Path, window: Window) -> pd.DataFrame:
     """Estimate a window's discrepancy again from its particles and write its ``discrepancy.csv``
-    (as ``migsim calibrate`` does at the end of a fit)."""
-    from sim.results import atomic_write
-
-    sigma = discrepancy.estimate_run(run_dir, window.fit_until)
-    atomic_write(run_dir / "discrepancy.csv", lambda tmp: sigma.to_csv(tmp))
-    return sigma
+    and ``particle_bias.csv`` (as ``migsim calibrate`` does at the end of a fit)."""
+    return discrepancy.estimate_run(run_dir, window.fit_until)
 
 
 def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[str, float] | None = None

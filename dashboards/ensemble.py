@@ -70,23 +70,29 @@ def posterior_members(path: str, count: int) -> tuple[tuple, ...]:
 
 
 @functools.cache
-def structural_error(path: str) -> dict[str, StructuralError]:
+def structural_error(path: str, count: int) -> dict[str, StructuralError]:
     """Per origin: the calibration's structural error of remittances (log bias and sd), from
-    ``discrepancy.csv``."""
-    from sim.ensemble import read_discrepancy
+    ``discrepancy.csv``, with one bias per member of :func:`posterior_members` ``(path, count)``:
+    its own particle's (``particle_bias.csv``)."""
+    from pathlib import Path
 
-    return {origin: error for (column, origin), error in read_discrepancy(path).items()
+    from sim.ensemble import posterior_rows, read_discrepancy
+
+    rows = posterior_rows(path, count, seed=0) if Path(path).is_file() else None
+    return {origin: error for (column, origin), error in read_discrepancy(path, rows).items()
             if column == "remittances_gdp_pct"}  # fmt: skip
 
 
 def weighted_error(errors: dict[str, StructuralError], weight: dict[str, float]) -> StructuralError:
     """The structural error of a sum over origins: bias and sd averaged with ``weight`` (e.g. each
-    origin's remittances; an approximation that keeps the band as wide as its parts')."""
+    origin's remittances; an approximation that keeps the band as wide as its parts'). Per-member
+    biases are averaged member by member."""
     total = sum(weight.values())
     if total <= 0:
         return StructuralError()
     parts = [(errors.get(o, StructuralError()), w / total) for o, w in weight.items()]
-    return StructuralError(sum(e.bias * w for e, w in parts), sum(e.sigma * w for e, w in parts))
+    bias = sum(np.asarray(e.bias, dtype=float) * w for e, w in parts)
+    return StructuralError.of((bias, sum(e.sigma * w for e, w in parts)))
 
 
 def run_pair(
@@ -247,9 +253,10 @@ def chart_frame(series: pd.DataFrame, structural: StructuralError | float = 0.0)
 
     Rates are in percent. The reference's remittance share also carries
     ``structural`` (the calibration's structural error, log bias and sd, or
-    a plain sd: :func:`sim.ensemble.structural_band`), so its band is where
-    the recorded share is expected and need not be centred on the mean;
-    every other band is over members (:func:`sim.ensemble.band`).
+    a plain sd: :func:`sim.ensemble.structural_band`; a per-member bias is
+    in the order the members' seeds first appear in ``series``), so its band
+    is where the recorded share is expected and need not be centred on the
+    mean; every other band is over members (:func:`sim.ensemble.band`).
 
     Returns
     -------
@@ -259,11 +266,13 @@ def chart_frame(series: pd.DataFrame, structural: StructuralError | float = 0.0)
     error = StructuralError.of(structural)
     parts = []
     runs = [run for run in RUN_COLOURS if (series["run"] == run).any()]
+    members = list(pd.unique(series["seed"]))
     for name in INDICATORS:
         scale = REGISTRY[name].to_percent
         for run in runs:
             wide = series[series["run"] == run].pivot_table(index="date", columns="seed", values=name) * scale
-            if run == "reference" and name == "remittances_gdp_pct" and error != StructuralError():
+            wide = wide[[seed for seed in members if seed in wide.columns]]
+            if run == "reference" and name == "remittances_gdp_pct" and not error.is_zero():
                 low, high = structural_band(wide.to_numpy().T, error.sigma, error.bias)
             else:
                 low, high = band(wide.to_numpy(), axis=1)

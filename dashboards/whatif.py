@@ -329,7 +329,7 @@ def Results(done: RunResult, year: int, set_year):
     labels = {name: indicator_label(name) for name in ensemble.INDICATORS}
     grades = {name: REGISTRY[name].grade_words(lang.value) for name in ensemble.INDICATORS}
     place = place_name(origin.value)
-    errors = ensemble.structural_error(str(POSTERIOR))
+    errors = ensemble.structural_error(str(POSTERIOR), len(SEEDS))
     weight = frame[frame["run"] == "reference"].groupby("origin")["remittances_usd"].sum()
     if origin.value == "all":  # remittance-weighted over the origins
         structural = ensemble.weighted_error(errors, weight.to_dict())

@@ -67,9 +67,11 @@ class StructuralError(NamedTuple):
     The recorded series is expected at ``model * exp(bias + sigma * z)``,
     ``z`` standard normal: ``bias`` is how far the model has run low
     (positive) or high, persistently; ``sigma`` the spread around that.
+    ``bias`` is one number for every member, or a tuple with one value per
+    member (each posterior draw's own particle bias, :func:`read_discrepancy`).
     """
 
-    bias: float = 0.0
+    bias: float | tuple[float, ...] = 0.0
     sigma: float = 0.0
 
     @classmethod
@@ -77,30 +79,62 @@ class StructuralError(NamedTuple):
         """A plain number is a spread without bias (``StructuralError(0, value)``)."""
         if isinstance(value, int | float | np.floating):
             return cls(0.0, float(value))
-        return cls(float(value[0]), float(value[1]))
+        bias = value[0]
+        bias = tuple(float(b) for b in bias) if np.ndim(bias) else float(bias)
+        return cls(bias, float(value[1]))
+
+    def is_zero(self) -> bool:
+        """True if it changes nothing (no bias, no spread)."""
+        return self.sigma == 0 and not np.any(self.bias)
+
+    def record(self) -> dict:
+        """The error as plain JSON values: ``{"bias": float or list per member, "sigma": float}``."""
+        bias = list(self.bias) if isinstance(self.bias, tuple) else float(self.bias)
+        return {"bias": bias, "sigma": float(self.sigma)}
 
 
-def read_discrepancy(posterior: str | Path) -> dict[tuple[str, str], StructuralError]:
+PARTICLE_BIAS = "particle_bias.csv"  # each posterior particle's own bias, beside posterior.parquet
+
+
+def read_discrepancy(posterior: str | Path, rows: Sequence[int] | None = None
+                     ) -> dict[tuple[str, str], StructuralError]:  # fmt: skip
     """The structural error of a calibration, beside its ``posterior.parquet``.
 
     Returns ``{(results column, origin): StructuralError(bias, sigma)}`` from
     ``discrepancy.csv`` (log scale, :mod:`calibration.discrepancy`; tables
     without a ``bias`` column have none); empty if the calibration wrote none.
+    With ``rows`` (the posterior rows an ensemble's members were drawn from,
+    :func:`posterior_rows`) and a ``particle_bias.csv`` beside the posterior,
+    a series' bias is a tuple: member ``k`` gets its own particle's bias
+    ``b_p`` at ``rows[k]``, the form the rolling-origin validation scores.
     """
     path = Path(posterior).with_name("discrepancy.csv")
     if not path.is_file():
         return {}
-    try:
-        table = pd.read_csv(path)
-    except (OSError, ValueError, pd.errors.ParserError) as exc:
-        raise InputError(f"{path}: not a readable discrepancy table ({exc}); re-run calibrate") from None
+    table = _read_table(path)
     biases = table["bias"] if "bias" in table.columns else pd.Series(0.0, index=table.index)
+    own = _read_table(path.with_name(PARTICLE_BIAS)) if rows is not None else None
+    if own is not None and max(rows, default=-1) >= len(own):
+        raise InputError(f"{path.with_name(PARTICLE_BIAS)}: {len(own)} particles, but members were drawn "
+                         f"from row {max(rows)}; re-run calibrate or make rescore")  # fmt: skip
     out = {}
     for series, bias, sigma in zip(table["series"], biases, table["sigma"], strict=True):
         target, origin = str(series).split(":")
+        if own is not None and series in own.columns:
+            bias = own[series].to_numpy(dtype=float)[np.asarray(rows, dtype=int)]
         for column in DISCREPANCY_COLUMNS.get(target, ()):
-            out[(column, origin)] = StructuralError(float(bias), float(sigma))
+            out[(column, origin)] = StructuralError.of((bias, sigma))
     return out
+
+
+def _read_table(path: Path) -> pd.DataFrame | None:
+    """A calibration's CSV table, or None if it is not there."""
+    if not path.is_file():
+        return None
+    try:
+        return pd.read_csv(path)
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise InputError(f"{path}: not a readable table ({exc}); re-run calibrate or make rescore") from None
 
 
 def member_bands(
@@ -155,18 +189,30 @@ def band(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return low, high
 
 
-def structural_band(values: np.ndarray, sigma: float, bias: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def structural_band(
+    values: np.ndarray, sigma: float, bias: float | Sequence[float] = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """The band of levels ``values`` (members x points) with a log-normal structural error.
 
     Each member stands for :data:`STRUCTURAL_DRAWS` values
     ``x * exp(bias + sigma * z)`` at the normal quantiles ``z`` (no random
-    draws); the band is :func:`band` of them all.
+    draws, :func:`structural_spread`); the band is :func:`band` of them all.
+    ``bias`` is one number or one per member (row of ``values``).
     """
+    return band(structural_spread(values, sigma, bias), axis=1)
+
+
+def structural_spread(values: np.ndarray, sigma: float, bias: float | Sequence[float] = 0.0) -> np.ndarray:
+    """Where the recorded series is expected, per point: ``values`` (members x points) times
+    ``exp(bias + sigma * z)`` at :data:`STRUCTURAL_DRAWS` normal quantiles ``z``; points x
+    (members * draws)."""
     from statistics import NormalDist
 
+    values = np.atleast_2d(np.asarray(values, dtype=float))
     z = np.array([NormalDist().inv_cdf((i + 0.5) / STRUCTURAL_DRAWS) for i in range(STRUCTURAL_DRAWS)])
-    spread = values[:, :, None] * np.exp(bias + sigma * z)[None, None, :]
-    return band(spread.transpose(1, 0, 2).reshape(values.shape[1], -1), axis=1)
+    shift = np.broadcast_to(np.asarray(bias, dtype=float), (values.shape[0],))  # one per member
+    spread = values[:, :, None] * np.exp(shift[:, None, None] + sigma * z[None, None, :])
+    return spread.transpose(1, 0, 2).reshape(values.shape[1], -1)
 
 
 def _widen(cube, keys, columns, structural, low, high) -> None:
@@ -276,8 +322,34 @@ def posterior_draws(path: str | Path, count: int, seed: int = 0) -> list[dict]:
     -------
     list of dict
         One mapping of parameter name to value per member, for
-        ``run_ensemble(..., parameter_draws=...)``.
+        ``run_ensemble(..., parameter_draws=...)``; member ``k`` is row
+        :func:`posterior_rows` ``[k]`` of the file.
     """
+    frame = _read_posterior(path)
+    names = [c for c in frame.columns if c not in POSTERIOR_META_COLUMNS]
+    rows = _draw_rows(frame, count, seed)
+    draws = [{name: float(frame[name].iloc[r]) for name in names} for r in rows]
+    return _check_draws(draws, count)
+
+
+def posterior_rows(path: str | Path, count: int, seed: int = 0) -> np.ndarray:
+    """The rows of ``posterior.parquet`` that :func:`posterior_draws` ``(path, count, seed)`` draws."""
+    return _draw_rows(_read_posterior(path), count, seed)
+
+
+def posterior_ensemble(path: str | Path, count: int, seed: int = 0
+                       ) -> tuple[list[dict], dict[tuple[str, str], StructuralError]]:  # fmt: skip
+    """The parameter draws of ``count`` members and the structural error of their levels.
+
+    :func:`posterior_draws` and :func:`read_discrepancy` for the same rows:
+    each member's bias is its own particle's, where the calibration wrote
+    ``particle_bias.csv``.
+    """
+    rows = posterior_rows(path, count, seed)
+    return posterior_draws(path, count, seed), read_discrepancy(path, rows)
+
+
+def _read_posterior(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"--posterior {path}: file not found (a posterior.parquet of migsim calibrate)")
@@ -287,14 +359,17 @@ def posterior_draws(path: str | Path, count: int, seed: int = 0) -> list[dict]:
         raise InputError(f"--posterior {path}: not a readable Parquet file ({exc})") from None
     if "weight" not in frame.columns or frame.empty:
         raise InputError(f"--posterior {path}: needs particles and a 'weight' column")
-    names = [c for c in frame.columns if c not in POSTERIOR_META_COLUMNS]
     weights = frame["weight"].to_numpy(dtype=float)
     if not (weights >= 0).all() or weights.sum() <= 0:
         raise InputError(f"--posterior {path}: weights must be >= 0 and not all zero")
+    return frame
+
+
+def _draw_rows(frame: pd.DataFrame, count: int, seed: int) -> np.ndarray:
+    """``count`` rows drawn with replacement, by weight; they depend only on ``(seed, count)``."""
+    weights = frame["weight"].to_numpy(dtype=float)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), count, 7]))
-    rows = rng.choice(len(frame), size=count, p=weights / weights.sum())
-    draws = [{name: float(frame[name].iloc[r]) for name in names} for r in rows]
-    return _check_draws(draws, count)
+    return rng.choice(len(frame), size=count, p=weights / weights.sum())
 
 
 def prepare(scenario: str | Path | Scenario, until: str | None = None) -> Scenario:
@@ -396,7 +471,9 @@ def run_ensemble(
                 "member_seeds": list(member_seed),
                 "households": int(households),
                 "band_kind": band_kind,
-                "structural_error": {f"{c}:{o}": s for (c, o), s in (structural or {}).items()},
+                "structural_error": {
+                    f"{c}:{o}": StructuralError.of(s).record() for (c, o), s in (structural or {}).items()
+                },
                 "parameter_draws": draws,
                 "levers": dict(levers),
                 "seed_derivation": "numpy.random.SeedSequence(root).spawn(K)[k].generate_state(1)[0]",

@@ -182,17 +182,24 @@ def run(
 def _run_with_bands(resolved, posterior: Path, seeds: int, households: int, seed: int, threads, out: Path):
     """``migsim run --posterior``: members drawn from the posterior; the table holds mean and band."""
     from sim.compare import ensemble_chart
-    from sim.ensemble import MAX_MEMBERS, posterior_draws, read_discrepancy, run_ensemble
+    from sim.ensemble import MAX_MEMBERS, posterior_ensemble, run_ensemble
     from sim.results import write_table
 
     if not 2 <= seeds <= MAX_MEMBERS:
         raise InputError(f"--seeds {seeds}; allowed: an integer from 2 to {MAX_MEMBERS} with --posterior")
-    draws = posterior_draws(posterior, seeds, seed)
+    draws, structural = posterior_ensemble(posterior, seeds, seed)
     progress = Progress(f"{resolved.name} x {seeds}")
     try:
-        result = run_ensemble(resolved, seeds=seeds, seed=seed, households=households, threads=threads,
-                              progress=progress, parameter_draws=draws,
-                              structural=read_discrepancy(posterior))  # fmt: skip
+        result = run_ensemble(
+            resolved,
+            seeds=seeds,
+            seed=seed,
+            households=households,
+            threads=threads,
+            progress=progress,
+            parameter_draws=draws,
+            structural=structural,
+        )
     finally:
         progress.close()
     write_table(result.wide(), out, result.metadata)

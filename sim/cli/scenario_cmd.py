@@ -104,12 +104,11 @@ def ensemble(
     """Run a scenario with K seeds; write per-month mean and 5-95% band of every indicator."""
     from sim.cli.run_cmd import Progress
     from sim.compare import ensemble_chart
-    from sim.ensemble import posterior_draws, prepare, read_discrepancy
+    from sim.ensemble import posterior_ensemble, prepare
     from sim.ensemble import run_ensemble as run_members
 
     _check_sizes(seeds, households, seed)
-    draws = posterior_draws(posterior, seeds, seed) if posterior else None
-    structural = read_discrepancy(posterior) if posterior else None
+    draws, structural = posterior_ensemble(posterior, seeds, seed) if posterior else (None, None)
     resolved = prepare(scenario, until)
     _check_year(year, resolved.start, resolved.end)
     out = _prepare_out(out or Path("results") / f"ensemble_{scenario.stem}.parquet")
