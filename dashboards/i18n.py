@@ -36,11 +36,13 @@ TEXT: dict[str, dict[str, str]] = {
     "band_note": {
         "en": "Bands: 5-95% over {members} members, each a particle of the 2010-2021 calibration with its "
               "own seed (posterior and seed noise); the baseline's remittance share also carries the model's "
-              "structural error, its persistent bias included, so that band shows where the recorded share "
+              "structural error, each member moved by its own particle's persistent bias, so that band shows "
+              "where the recorded share "
               "is expected. Differences share particles and seeds, so the structural error cancels.",
         "ru": "Полосы — 5–95% по {members} расчётам, каждый с параметрами из калибровки 2010–2021 и своим "
               "зерном (апостериорная неопределённость и случайность); для доли переводов в базовом варианте "
-              "добавлена структурная ошибка модели вместе с её устойчивым смещением, так что полоса "
+              "добавлена структурная ошибка модели с устойчивым смещением, своим у каждого расчёта, так что "
+              "полоса "
               "показывает, где ожидается зарегистрированная доля. Разности считаются на общих параметрах "
               "и зёрнах, "
               "поэтому структурная ошибка в них сокращается."},
