@@ -37,23 +37,33 @@ SERIES = "remittances_gdp_pct"  # the results column whose structural error the 
 FORMS = ("member", "series", "posterior")
 
 
-def member_shares(run_dir: Path, window: Window, count: int, seed: int, households: int = MEMBER_HOUSEHOLDS
-                  ) -> tuple[pd.DataFrame, dict]:  # fmt: skip
-    """The held-out remittance shares of ``count`` fresh members drawn from a window's posterior.
+def share_rows(years: range | tuple[int, ...]) -> pd.DataFrame:
+    """Target rows of every origin's remittance share for ``years``, built on the target table's own
+    rows (so :func:`calibration.targets.simulate_targets` computes them as in calibration); years the
+    table does not hold get ``observed`` NaN."""
+    targets = load_targets()
+    template = targets[targets["target"] == "remit_gdp_pct"].drop_duplicates("series")
+    rows = [
+        template.assign(date=str(year), id=template["series"] + f":{year}", observed=np.nan) for year in years
+    ]
+    return pd.concat(rows, ignore_index=True)
 
-    Returns a frame (one row per member, one column per target id
+
+def member_shares(run_dir: Path, years: range | tuple[int, ...], count: int, seed: int,
+                  households: int = MEMBER_HOUSEHOLDS) -> tuple[pd.DataFrame, dict]:  # fmt: skip
+    """The remittance shares in ``years`` of ``count`` fresh members drawn from a calibration's posterior.
+
+    Member ``k`` runs posterior draw ``k`` with seed :func:`sim.ensemble.member_seeds` ``(seed,
+    count)[k]`` under the baseline's drivers. Returns a frame (one row per member, one column per id
     ``remit_gdp_pct:ORIGIN:YEAR``) and the members' structural errors
     (:func:`sim.ensemble.posterior_ensemble`).
     """
     draws, structural = posterior_ensemble(Path(run_dir) / "posterior.parquet", count, seed)
-    targets = load_targets()
-    held_out = targets[(targets["target"] == "remit_gdp_pct")
-                       & (targets["date"].astype(str).str[:4].astype(int) >= window.first_year)
-                       & (targets["date"].astype(str).str[:4].astype(int) <= window.last_year)]  # fmt: skip
-    setup = RunSetup(scenario=str(BASELINE), households=households, until=f"{window.last_year}-12")
-    rows = [simulate_targets(run_results(draw, setup, member), held_out)
-            for draw, member in zip(draws, member_seeds(seed, count), strict=True)]  # fmt: skip
-    return pd.DataFrame(rows).reset_index(drop=True), structural
+    rows = share_rows(years)
+    setup = RunSetup(scenario=str(BASELINE), households=households, until=f"{max(years)}-12")
+    shares = [simulate_targets(run_results(draw, setup, member), rows)
+              for draw, member in zip(draws, member_seeds(seed, count), strict=True)]  # fmt: skip
+    return pd.DataFrame(shares).reset_index(drop=True), structural
 
 
 def score(window: Window, shares: pd.DataFrame, structural: dict, series_bias: dict[str, float]
@@ -122,7 +132,8 @@ def check(runs_dir: Path, count: int, seed: int, households: int = MEMBER_HOUSEH
     parts = []
     for window in WINDOWS:
         run_dir = Path(runs_dir) / window.name
-        shares, structural = member_shares(run_dir, window, count, seed, households)
+        years = range(window.first_year, window.last_year + 1)
+        shares, structural = member_shares(run_dir, years, count, seed, households)
         table = pd.read_csv(run_dir / "discrepancy.csv").set_index("series")
         series_bias = {origin: discrepancy.offset(table, f"remit_gdp_pct:{origin}")[0] for origin in ORIGINS}
         parts.append(score(window, shares, structural, series_bias))

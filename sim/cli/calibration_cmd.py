@@ -153,11 +153,23 @@ def validate(
     rescore: bool = typer.Option(
         False, help="With --rolling: score the windows already calibrated in --out, without calibrating."
     ),  # fmt: skip
+    holdout: Path = typer.Option(
+        None,
+        help="Recorded 2022-2024 remittances (CSV: origin, year, measure share|usd, observed): score "
+        "the shipped forecast of them against carrying 2021 forward.",
+    ),  # fmt: skip
+    forecast: Path = typer.Option(
+        Path("calibration/runs/cal-2021/forecast_2022_2024.csv"), help="With --holdout: the forecast scored."
+    ),  # fmt: skip
 ) -> None:
-    """Score held-out targets against a naive last-value forecast (or, with --rolling, rolling origins)."""
+    """Score held-out targets against a naive last-value forecast (or, with --rolling, rolling origins;
+    with --holdout, the shipped 2022-2024 forecast)."""
     _import_calibration()
     if rescore and not rolling:
         raise InputError("--rescore; allowed only with --rolling")
+    if holdout is not None:
+        _validate_holdout(holdout, forecast, out)
+        return
     if rolling:
         _validate_rolling(out or Path("results/rolling"), population, generations, households, workers, seed,
                           rescore=rescore)  # fmt: skip
@@ -195,6 +207,26 @@ def validate(
         from sim.results import atomic_write
 
         atomic_write(out, lambda tmp: table.rename_axis("series").to_csv(tmp))
+        typer.echo(f"wrote {out}")
+
+
+def _validate_holdout(observed: Path, forecast: Path, out: Path | None) -> None:
+    """``migsim validate --holdout``: the shipped forecast scored against recorded figures."""
+    from calibration import holdout, rolling
+
+    if out is not None and not out.parent.is_dir():
+        raise InputError(f"--out {out}: directory {out.parent} does not exist")
+    points = holdout.read_forecast(forecast)
+    table, pooled = holdout.score(points, holdout.read_observed(observed), where=f"--holdout {observed}")
+    typer.echo(f"forecast: {forecast} (made before these figures were seen); recorded: {observed}")
+    for line in rolling.format_summary(table, pooled):
+        typer.echo(line)
+    typer.echo("here the band is the fit's in-sample structural error; bt adds the rolling windows' forecast "
+               "errors: the band the product shows")  # fmt: skip
+    if out is not None:
+        from sim.results import atomic_write
+
+        atomic_write(out, lambda tmp: table.to_csv(tmp, index=False))
         typer.echo(f"wrote {out}")
 
 
