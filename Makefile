@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 MIGSIM := $(VENV)/bin/migsim
 HOUSEHOLDS ?= 100000
 
-.PHONY: setup baseline test test-all lint browser slurm assets bench calibration attribution episodes clean rescore forecast
+.PHONY: setup baseline test test-all lint browser slurm assets bench calibration attribution episodes clean rescore forecast ensemble-check
 
 setup: $(VENV)/.installed
 
@@ -88,6 +88,13 @@ rescore: setup
 # (calibration/holdout.py; score it with migsim validate --holdout FILE). About a minute.
 forecast: setup
 	$(PY) -m calibration.holdout calibration/runs/cal-2021
+
+# The bands users see, scored with fresh members on the rolling windows' held-out years: the ten
+# ensembles (members K, root seed) of docs/calibration.md, "The bands users see". About two minutes.
+ensemble-check: setup
+	for pair in "3 0" "3 1" "3 2" "8 0" "8 1" "8 2" "8 3" "8 4" "40 0" "40 1"; do \
+	  echo "== K, root seed: $$pair"; $(PY) -m calibration.ensemble_check calibration/runs/rolling $$pair; \
+	done
 
 # What drove 2013-2015 (docs/attribution.md): 5 members of the 2021 calibration, 20,000 households
 ATTRIBUTION := results/attr-2013-2015
