@@ -250,7 +250,7 @@ def posterior_frames(particles, generation: int, targets: pd.DataFrame,
     post["weight"] = importance_weights(post["weight"])
     post.insert(0, "generation", int(generation))
     w = post["weight"].to_numpy()
-    pred = targets[["id", "series", "date", "observed", "kind"]].copy()
+    pred = targets[["id", "series", "date", "observed", "kind", "band_low"]].copy()
     pred["period"] = np.where(in_fit(targets, fit_until), "fit", "validation")
     for q, name in ((0.05, "q05"), (0.5, "q50"), (0.95, "q95")):
         pred[name] = [
@@ -575,7 +575,7 @@ def plot_predictive(pred: pd.DataFrame, path: Path, fit_until: str) -> Path:
         ax.scatter(x[~fit], part["observed"][~fit], facecolor="white", edgecolor="black", s=12,
                    zorder=3, label="held out")  # fmt: skip
         if (part["kind"] == "band").any():
-            ax.scatter(x, part["observed"] * 0.75, marker="_", color="grey", s=30)
+            ax.scatter(x, part["observed"] * part["band_low"], marker="_", color="grey", s=30)
         ax.set_xticks(x, part["date"], fontsize=6, rotation=45)
         ax.set_title(name, fontsize=8)
         ax.tick_params(labelsize=6)

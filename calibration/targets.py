@@ -110,11 +110,11 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
     out: list[dict] = []
 
     def add(target, origin, date, value, unit, kind, stat, column, src, base_date="",
-            obs_date="", note=""):  # fmt: skip
+            obs_date="", note="", band_low=BAND_LOW):  # fmt: skip
         out.append(dict(
             id=f"{target}:{origin}:{date}", target=target, origin=origin,
             series=f"{target}:{origin}", date=date, base_date=base_date, observed=float(value),
-            unit=unit, kind=kind, band_low=BAND_LOW if kind == "band" else np.nan, stat=stat,
+            unit=unit, kind=kind, band_low=band_low if kind == "band" else np.nan, stat=stat,
             column=column, weight=WEIGHTS[target], obs_date=obs_date or date, note=note, **src,
         ))  # fmt: skip
 
@@ -227,18 +227,28 @@ def build_targets(observed_path: str | Path = OBSERVED) -> pd.DataFrame:
         _source(world),
         note="81,800 women of 517,300 departures",
     )
+    # The share to Kazakhstan is a band: the ministry's count of departures (2.4%) is its lower
+    # edge, the high end of the share of prospective Tajik migrants preferring Kazakhstan in the
+    # World Bank's panel of the same months (3-5%) its upper edge (docs/calibration.md).
     kz = dep.loc["Kazakhstan"]
+    counted = float(kz["value"]) / float(world["value"])
+    preferred = origin_rows(obs, "share_prospective_migrants_preferring_destination_high")
+    preferred = preferred[(preferred["origin"] == "TJ") & (preferred["partner"] == "Kazakhstan")].iloc[0]
+    upper = float(preferred["value"]) / 100
     add(
         "departures_kz_share",
         "TJ",
         "2016",
-        float(kz["value"]) / float(world["value"]),
+        upper,
         "share",
-        "level",
+        "band",
         "kz_share",
         "departures",
         _source(kz),
-        note="12,400 to Kazakhstan of 517,300 (504,900 to Russia)",
+        note=f"band {counted:.1%}-{upper:.0%}: 12,400 to Kazakhstan of 517,300 departures (504,900 to "
+        f"Russia) is the lower edge; {upper:.0%}, the high end of prospective migrants preferring "
+        f"Kazakhstan ({preferred['source']}), the upper",
+        band_low=counted / upper,
     )
 
     # 8. households receiving remittances (reported only: a survey month's transfer)
