@@ -60,6 +60,19 @@ def test_one_wdi_vintage_only():
         )
 
 
+def test_kazakh_share_band_runs_from_the_ministry_count_to_the_survey_high():
+    """2.4% (12,400 of 517,300 departures) to 5% (prospective migrants preferring Kazakhstan)."""
+    targets = load_targets()
+    row = targets[targets["id"] == "departures_kz_share:TJ:2016"]
+    assert row["kind"].item() == "band" and row["observed"].item() == pytest.approx(0.05)
+    assert row["observed"].item() * row["band_low"].item() == pytest.approx(12_400 / 517_300)
+    # inside the band nothing is owed; at 1.2% (half the count) the error is 0.48 - 0.24
+    inside, below, above = (errors(np.array([s]), row)[0] for s in (0.04, 0.012, 0.06))
+    assert inside == 0.0
+    assert below == pytest.approx(12_400 / 517_300 / 0.05 - 0.24)
+    assert above == pytest.approx(0.2)
+
+
 def test_fit_set_has_no_2015_2016_rows():
     fit = fit_targets("2014-12")
     assert len(fit) > 20
