@@ -9,17 +9,18 @@ seed, so the distance is a deterministic function of the parameters). A
 local search, cheaper than an ABC-SMC per variant: it measures what each
 mechanism adds to the best attainable fit, not its posterior.
 
-``python -m calibration.ablation [MAX_EVALUATIONS] [HOUSEHOLDS]`` prints the
+``python -m calibration.ablation [MAX_EVALUATIONS] [HOUSEHOLDS] [WORKERS]`` prints the
 table of ``docs/calibration.md`` and writes ``results/ablation.csv``.
 
 ``python -m calibration.ablation --rolling [MAX_EVALUATIONS] [HOUSEHOLDS]
-[WORKERS]`` does the same for each rolling-origin window
+[WORKERS] [SEED]`` does the same for each rolling-origin window
 (:data:`calibration.rolling.WINDOWS`): every variant is refitted on the
 window's data only, from the window's own best particle, and its held-out
 remittances are forecast as the rolling validation does (the run moved by
 its own in-sample bias) and scored against carrying the last value forward.
 It writes ``results/ablation_rolling_points.csv`` and
-``results/ablation_rolling.csv``. Point forecasts only: one refit per
+``results/ablation_rolling.csv`` (``_seedN`` added for a seed other than
+1). Point forecasts only: one refit per
 variant and window has no posterior, so no bands.
 """
 
@@ -79,19 +80,36 @@ def refit(off: Mapping[str, float], start: Mapping[str, float], setup: RunSetup,
     return best[1], float(best[0])
 
 
-def table(start: Mapping[str, float], max_evaluations: int = 250, households: int = 10_000) -> pd.DataFrame:
-    """Distance, remittance MAPE (all, per origin) and counts in their band of the refit of every variant."""
+def _fit_job(job: tuple[str, tuple[tuple[str, float], ...], int, int]) -> dict:
+    """Refit one variant on 2010-2021 and score it (a picklable task)."""
+    name, start, max_evaluations, households = job
     setup = RunSetup(households=households, until="2021-12")
     targets = load_targets()
-    rows = []
-    for name, off in VARIANTS.items():
-        params, d = refit(off, start, setup, max_evaluations)
-        crit = criteria(run_targets(params, setup, 1, targets), targets)
-        rows.append({"variant": name, "distance": d, "remit_mape": crit.attrs["remit_mape_all"],
-                     **{f"mape_{o}": float(crit.loc[o, "remit_mape"]) for o in crit.index},
-                     "counts_in_band": int(crit["counts_in_band"].sum()),
-                     "counts": int(crit["counts"].sum())})  # fmt: skip
-    return pd.DataFrame(rows)
+    params, d = refit(VARIANTS[name], dict(start), setup, max_evaluations)
+    crit = criteria(run_targets(params, setup, 1, targets), targets)
+    return {"variant": name, "distance": d, "remit_mape": crit.attrs["remit_mape_all"],
+            **{f"mape_{o}": float(crit.loc[o, "remit_mape"]) for o in crit.index},
+            "counts_in_band": int(crit["counts_in_band"].sum()),
+            "counts": int(crit["counts"].sum())}  # fmt: skip
+
+
+def _map(function, jobs: list, workers: int) -> list:
+    """``function`` over ``jobs``, in this process or in ``workers`` spawned ones (same results)."""
+    if workers <= 1:
+        return [function(job) for job in jobs]
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
+        return list(pool.map(function, jobs))
+
+
+def table(start: Mapping[str, float], max_evaluations: int = 250, households: int = 10_000,
+          workers: int = 1) -> pd.DataFrame:  # fmt: skip
+    """Distance, remittance MAPE (all, per origin) and counts in their band of the refit of every variant."""
+    frozen = tuple(sorted((k, float(v)) for k, v in start.items()))
+    return pd.DataFrame(_map(_fit_job, [(name, frozen, max_evaluations, households) for name in VARIANTS],
+                             workers))  # fmt: skip
 
 
 def held_out_points(values: pd.Series, window: rolling.Window) -> pd.DataFrame:
@@ -135,39 +153,33 @@ def window_start(window: rolling.Window, runs: Path = Path("calibration/runs/rol
     return json.loads((runs / window.name / "settings.json").read_text())["best"]
 
 
-def _rolling_job(job: tuple[str, int, int, int]) -> pd.DataFrame:
+def _rolling_job(job: tuple[str, int, int, int, int]) -> pd.DataFrame:
     """Refit one variant on one window and score its held-out points (a picklable task)."""
-    name, index, max_evaluations, households = job
+    name, index, max_evaluations, households, seed = job
     window = rolling.WINDOWS[index]
     off = VARIANTS[name]
     setup = RunSetup(households=households, until=f"{window.last_year}-12")
-    params, d = refit(off, window_start(window), setup, max_evaluations, fit_until=window.fit_until)
-    points = held_out_points(run_targets(params, setup, 1, load_targets()), window)
-    return points.assign(variant=name, distance=d)
+    params, d = refit(off, window_start(window), setup, max_evaluations, seed, window.fit_until)
+    points = held_out_points(run_targets(params, setup, seed, load_targets()), window)
+    return points.assign(variant=name, distance=d, seed=seed)
 
 
 def rolling_points(max_evaluations: int = 250, households: int = 10_000, workers: int = 1,
-                   variants: Sequence[str] | None = None, windows: Sequence[int] | None = None
-                   ) -> pd.DataFrame:  # fmt: skip
+                   variants: Sequence[str] | None = None, windows: Sequence[int] | None = None,
+                   seed: int = 1) -> pd.DataFrame:  # fmt: skip
     """Every variant refitted on every rolling window, and its held-out points (:func:`held_out_points`).
 
     ``variants`` (names of :data:`VARIANTS`) and ``windows`` (indices of
-    :data:`calibration.rolling.WINDOWS`) default to all. Each job is a fixed
-    function of its variant and window (one seed), so the result does not
-    depend on ``workers``.
+    :data:`calibration.rolling.WINDOWS`) default to all. Every run of every
+    job uses ``seed`` (common random numbers), so each job is a fixed
+    function of its variant and window and the result does not depend on
+    ``workers``; another ``seed`` measures how much the refits' noise moves
+    the scores.
     """
     names = list(VARIANTS) if variants is None else list(variants)
     indices = range(len(rolling.WINDOWS)) if windows is None else list(windows)
-    jobs = [(name, i, max_evaluations, households) for name in names for i in indices]
-    if workers <= 1:
-        frames = [_rolling_job(job) for job in jobs]
-    else:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn")) as pool:
-            frames = list(pool.map(_rolling_job, jobs))
-    return pd.concat(frames, ignore_index=True)
+    jobs = [(name, i, max_evaluations, households, seed) for name in names for i in indices]
+    return pd.concat(_map(_rolling_job, jobs, workers), ignore_index=True)
 
 
 def rolling_summary(points: pd.DataFrame) -> pd.DataFrame:
@@ -190,11 +202,13 @@ def _main_rolling(args: list[str]) -> None:  # pragma: no cover
     evaluations = int(args[0]) if args else 250
     size = int(args[1]) if len(args) > 1 else 10_000
     workers = int(args[2]) if len(args) > 2 else 1
-    points = rolling_points(evaluations, size, workers)
+    seed = int(args[3]) if len(args) > 3 else 1
+    points = rolling_points(evaluations, size, workers, seed=seed)
     Path("results").mkdir(exist_ok=True)
-    points.to_csv("results/ablation_rolling_points.csv", index=False)
+    suffix = "" if seed == 1 else f"_seed{seed}"
+    points.to_csv(f"results/ablation_rolling_points{suffix}.csv", index=False)
     summary = rolling_summary(points)
-    summary.to_csv("results/ablation_rolling.csv", index=False)
+    summary.to_csv(f"results/ablation_rolling{suffix}.csv", index=False)
     print(summary.round(4).to_string(index=False))
 
 
@@ -206,7 +220,8 @@ if __name__ == "__main__":  # pragma: no cover
         sys.exit(0)
     evaluations = int(sys.argv[1]) if len(sys.argv) > 1 else 250
     size = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
-    result = table({n: SPECS[n].default for n in PRIORS}, evaluations, size)
+    processes = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+    result = table({n: SPECS[n].default for n in PRIORS}, evaluations, size, processes)
     Path("results").mkdir(exist_ok=True)
     result.to_csv("results/ablation.csv", index=False)
     print(result.round(4).to_string(index=False))
