@@ -40,6 +40,18 @@ class LocalSlurm:
     pids: list[int] = field(default_factory=list)
 
 
+def _first_job_id() -> int:
+    """A job number no earlier local Slurm on this machine handed out.
+
+    A ``slurmstepd`` of a previous test run can outlive its daemons and report
+    on "job 2" to the next controller, which then fails its own job 2 (seen on
+    4 Dec 2026 when two test runs followed each other within two minutes):
+    numbering each start's jobs from the clock keeps such reports from
+    matching. Slurm's default ``MaxJobId`` is 67,043,328.
+    """
+    return 1000 + int(time.time()) % 60_000_000
+
+
 def _conf(host: str, root: Path) -> str:
     cpus = os.cpu_count() or 2
     with open("/proc/meminfo") as handle:
@@ -47,6 +59,7 @@ def _conf(host: str, root: Path) -> str:
     memory = int(total_kb / 1024 * 0.9)
     return "\n".join([
         "ClusterName=migsim-test", f"SlurmctldHost={host}", "SlurmUser=root", "AuthType=auth/munge",
+        f"FirstJobId={_first_job_id()}",
         f"StateSaveLocation={root}/state", f"SlurmdSpoolDir={root}/spool",
         "ProctrackType=proctrack/linuxproc",
         "TaskPlugin=task/none", "SelectType=select/cons_tres", "SelectTypeParameters=CR_Core_Memory",
@@ -102,3 +115,13 @@ def stop(cluster: LocalSlurm) -> None:
             os.kill(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+    _wait_for_steps_to_end()
+
+
+def _wait_for_steps_to_end(patience: float = 60.0) -> None:
+    """Wait until no ``slurmstepd`` of this run is left, so none speaks to a later controller."""
+    deadline = time.monotonic() + patience
+    while time.monotonic() < deadline:
+        if subprocess.run(["pgrep", "-x", "slurmstepd"], capture_output=True).returncode != 0:
+            return
+        time.sleep(0.2)
