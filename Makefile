@@ -51,8 +51,8 @@ SOBOL_PARAMS = beta_income,beta_network,p_revisit_home,p_revisit_abroad,wage_rat
 # comparison. About two hours on 2 cores (the rolling windows alone took an hour on a busy machine).
 calibration: setup
 	rm -rf results/cal-2021 results/rolling results/sensitivity
-	$(MIGSIM) sensitivity --method morris --n 10 -n 5000 --workers 2 --out results/sensitivity
-	$(MIGSIM) sensitivity --method sobol --n 32 -n 5000 --workers 2 --out results/sensitivity \
+	$(MIGSIM) sensitivity --method morris --n 40 -n 5000 --workers 2 --out results/sensitivity
+	$(MIGSIM) sensitivity --method sobol --n 128 -n 5000 --workers 2 --out results/sensitivity \
 	  --params $(SOBOL_PARAMS)
 	$(MIGSIM) calibrate --fit-until 2021-12 --until 2021-12 --population 120 --generations 10 -n 20000 \
 	  --workers 2 --seed 1 --convergence --out results/cal-2021
