@@ -25,6 +25,14 @@ def with_class(root, name: str) -> list:
     return [w for w in widgets(root) if name in (getattr(w, "class_", "") or "").split()]
 
 
+PATIENCE_S = 300.0
+"""Seconds a test waits for the page to get somewhere: a bound on a hang, not a time anything takes.
+
+Every wait polls and returns once the page is there; only a page that never
+gets there waits this long (a newcomer's first run: cold numba cache, busy cores).
+"""
+
+
 def wait_until(condition, timeout: float) -> None:
     """Poll ``condition`` until it holds (the page redraws in its own threads); fail after ``timeout`` s."""
     deadline = time.monotonic() + timeout

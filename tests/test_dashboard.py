@@ -16,7 +16,7 @@ import pytest
 
 solara = pytest.importorskip("solara")
 
-from pages import rendered_text, texts, wait_until, with_class  # noqa: E402
+from pages import PATIENCE_S, rendered_text, texts, wait_until, with_class  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,8 +137,8 @@ def test_whatif_run_produces_table_and_downloads(kernel_context, english, monkey
     date.fire_event("focusout", None)
     assert not run.widget.disabled
     run.widget.click()
-    rc.find(v.Html, class_="headline-line").wait_for(timeout=50)
-    rc.find(v.Btn, children=["Run"], disabled=False).wait_for(timeout=20)  # the task has finished
+    rc.find(v.Html, class_="headline-line").wait_for(timeout=PATIENCE_S)
+    rc.find(v.Btn, children=["Run"], disabled=False).wait_for(timeout=PATIENCE_S)  # the task has finished
     lines = texts(rc, "headline-line")
     assert len(lines) == 6
     # Tajikistan in the EAEU changes things
@@ -149,17 +149,17 @@ def test_whatif_run_produces_table_and_downloads(kernel_context, english, monkey
     country = next(w for w in toggles if w.children[0].children == ["All three"])  # all / TJ / KG / UZ
     country.v_model = 1
     title = "In 2011, the scenario against the baseline (Tajikistan)"
-    rc.find(v.Html, class_="headline-title", children=[title]).wait_for(timeout=10)
+    rc.find(v.Html, class_="headline-title", children=[title]).wait_for(timeout=PATIENCE_S)
     assert texts(rc, "headline-line") != lines
     expected = "Results for: the baseline with the levers set at the time, against the baseline"
     assert texts(rc, "results-for") == [expected]
     assert not rc.find(v.Alert, class_="stale-note").widgets
     find_slider(rc, "Last year").v_model = 2012  # an input changes: the results are marked as stale
-    rc.find(v.Alert, class_="stale-note").wait_for(timeout=10)
+    rc.find(v.Alert, class_="stale-note").wait_for(timeout=PATIENCE_S)
     (greyed,) = with_class(box, "stale-results")
     assert "opacity:0.45" in greyed.style_
     find_slider(rc, "Last year").v_model = 2011  # back to what they ran with
-    rc.find(v.Alert, class_="stale-note").wait_for("detached", timeout=10)
+    rc.find(v.Alert, class_="stale-note").wait_for("detached", timeout=PATIENCE_S)
     rc.close()
 
 
@@ -198,34 +198,36 @@ def test_workshop_steps_resets_and_keeps_the_last_run(kernel_context, english):
     box, rc = solara.render(app.Layout(children=[workshop.Page()]), handle_error=False)
     # the village is built in a thread (compiling on a cold cache) and the page's threads redraw it:
     # wait for each change to show (readiness), never for a fixed time
-    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=180)
+    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=PATIENCE_S)
     for n in (1, 2):  # the page redraws when the step's state change reaches it
         rc.find(v.Btn, children=["Step"]).widget.click()
-        rc.find(v.Html, class_="month-counter", children=[f"Month {n}"]).wait_for(timeout=30)
+        rc.find(v.Html, class_="month-counter", children=[f"Month {n}"]).wait_for(timeout=PATIENCE_S)
     assert texts(rc, "shares-now")[0].startswith("Month 2:")
 
     label = rc.find(v.Html, class_="slider-label", children=["Pull: wages in Russia (x): x1"])
     label.assert_single()
     slider = rc.find(v.Slider, label="").widgets[SLIDER_INDEX["wage_ru_multiplier"]]
     slider.v_model = 3.0
-    rc.find(v.Html, class_="slider-label", children=["Pull: wages in Russia (x): x3"]).wait_for(timeout=30)
-    rc.find(v.Html, class_="pending-note").wait_for(timeout=30)
+    x3 = "Pull: wages in Russia (x): x3"
+    rc.find(v.Html, class_="slider-label", children=[x3]).wait_for(timeout=PATIENCE_S)
+    rc.find(v.Html, class_="pending-note").wait_for(timeout=PATIENCE_S)
     rc.find(v.Btn, children=["Reset"]).widget.click()
-    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=60)
+    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=PATIENCE_S)
     markdown = [getattr(w.template, "template", w.template) for w in rc.find(v.VuetifyTemplate).widgets]
     assert any("in Russia x3," in text for text in markdown)
     assert not rc.find(v.Html, class_="pending-note").widgets
     # the run before Reset stays on the shares chart, explained
-    rc.find(v.Html, children=["Dashed: the run before the last Reset, to compare with."]).wait_for(timeout=30)
+    dashed = "Dashed: the run before the last Reset, to compare with."
+    rc.find(v.Html, children=[dashed]).wait_for(timeout=PATIENCE_S)
 
     rc.find(v.Select, label="Household").widget.v_model = 299  # an Uzbek household (origins in order)
-    wait_until(lambda: workshop.selected.value == 299, timeout=30)
+    wait_until(lambda: workshop.selected.value == 299, timeout=PATIENCE_S)
     origins = next(w for w in rc.find(v.BtnToggle).widgets if w.children[0].children == ["All three"])
     origins.v_model = 1  # one village: Tajikistan's households only, and its shares
     village = WorkshopModel(wage_ru_multiplier=3.0)  # the village on the page, built again
     tajik = np.flatnonzero(village.state.origin == 0).tolist()
     assert 0 < len(tajik) < 300
-    wait_until(lambda: rc.find(v.Select, label="Household").widget.items == tajik, timeout=30)
+    wait_until(lambda: rc.find(v.Select, label="Household").widget.items == tajik, timeout=PATIENCE_S)
     assert workshop.selected.value in tajik  # the household up close (and its ring in the picture) follows
     rc.close()
 
@@ -244,10 +246,10 @@ def test_workshop_says_it_is_preparing_until_the_village_is_built(kernel_context
 
     monkeypatch.setattr(workshop, "build_village", slow_build)
     box, rc = solara.render(workshop.Page(), handle_error=False)
-    rc.find(v.Html, class_="workshop-preparing").wait_for(timeout=30)
+    rc.find(v.Html, class_="workshop-preparing").wait_for(timeout=PATIENCE_S)
     assert rc.find(v.Btn, children=["Step"]).widget.disabled
     release.set()
-    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=180)
+    rc.find(v.Html, class_="month-counter", children=["Month 0"]).wait_for(timeout=PATIENCE_S)
     assert not rc.find(v.Html, class_="workshop-preparing").widgets
     assert not rc.find(v.Btn, children=["Step"]).widget.disabled
     rc.close()
@@ -508,7 +510,7 @@ def test_every_page_is_in_russian_when_russian_is_chosen(kernel_context, english
     module = importlib.import_module(f"dashboards.{page}")
     box, rc = solara.render(app.Layout(children=[module.Page()]), handle_error=False)
     if page == "workshop":
-        rc.find(v.Html, class_="month-counter").wait_for(timeout=180)
+        rc.find(v.Html, class_="month-counter").wait_for(timeout=PATIENCE_S)
     text = rendered_text(box)
     starts = [(entry["en"].split("{")[0].strip(), entry["ru"]) for entry in TEXT.values()]
     english = {en for en, ru in starts if en not in ru}  # "18-29" is also part of "18-29 лет"

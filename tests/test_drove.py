@@ -10,7 +10,7 @@ import pytest
 
 solara = pytest.importorskip("solara")
 
-from pages import rendered_text, texts  # noqa: E402
+from pages import PATIENCE_S, rendered_text, texts  # noqa: E402
 
 EPISODE = "2013-2015"
 
@@ -80,7 +80,7 @@ def test_episode_opens_with_its_lines_and_tables(kernel_context, english, fresh_
     assert rc.find(v.Alert, class_="hit-pick").widgets  # who was hit: one country at a time
     toggle = next(w for w in rc.find(v.BtnToggle).widgets if w.children[0].children == ["All three"])
     toggle.v_model = 1  # Tajikistan
-    rc.find(v.Html, class_="hit-table").wait_for(timeout=20)
+    rc.find(v.Html, class_="hit-table").wait_for(timeout=PATIENCE_S)
     assert len(rc.find(ipywidgets.Image).widgets) == 1
     hit = next(text for text in markdown_texts(rc) if "<th>Group</th>" in text)
     assert "<td>Sughd, men</td>" in hit and "<td>Sughd, women</td>" in hit
@@ -113,12 +113,12 @@ def test_bad_month_in_the_form_gives_one_line(kernel_context, english, fresh_pag
     box, rc = solara.render(drove.Page(), handle_error=False)
     type_in(rc, "To (YYYY or YYYY-MM)", "2015-06")
     type_in(rc, "From (YYYY or YYYY-MM)", "2014-13")
-    rc.find(v.Alert, class_="form-error").wait_for(timeout=10)
+    rc.find(v.Alert, class_="form-error").wait_for(timeout=PATIENCE_S)
     (message,) = [str(w.children[0]) for w in rc.find(v.Alert, class_="form-error").widgets]
     assert "2014-13" in message and "\n" not in message and "Traceback" not in message
     assert rc.find(v.Btn, children=["Run"]).widget.disabled
     type_in(rc, "From (YYYY or YYYY-MM)", "2014-06")
-    rc.find(v.Alert, class_="form-error").wait_for("detached", timeout=10)
+    rc.find(v.Alert, class_="form-error").wait_for("detached", timeout=PATIENCE_S)
     assert not rc.find(v.Btn, children=["Run"]).widget.disabled
     rc.close()
 
@@ -131,8 +131,8 @@ def test_the_form_runs_a_tiny_attribution_and_greys_stale_results(kernel_context
     box, rc = solara.render(drove.Page(), handle_error=False)
     assert any(str(w.children[0]) == "4 runs" for w in rc.find(v.Html, class_="runs-needed").widgets)
     rc.find(v.Btn, children=["Run"]).widget.click()
-    rc.find(v.Html, class_="results-for").wait_for(timeout=180)
-    rc.find(v.Btn, children=["Run"], disabled=False).wait_for(timeout=30)
+    rc.find(v.Html, class_="results-for").wait_for(timeout=PATIENCE_S)
+    rc.find(v.Btn, children=["Run"], disabled=False).wait_for(timeout=PATIENCE_S)
     assert not drove.error_state.value
     found = [w.children[0] for w in rc.find(v.Html, class_="results-for").widgets]
     (asked,) = found
@@ -144,5 +144,5 @@ def test_the_form_runs_a_tiny_attribution_and_greys_stale_results(kernel_context
     assert any("From 2014 to 2015" in line for line in texts(rc, "drove-line"))
     assert not rc.find(v.Alert, class_="stale-note").widgets
     type_in(rc, "To (YYYY or YYYY-MM)", "2016")
-    rc.find(v.Alert, class_="stale-note").wait_for(timeout=10)
+    rc.find(v.Alert, class_="stale-note").wait_for(timeout=PATIENCE_S)
     rc.close()

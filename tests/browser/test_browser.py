@@ -16,10 +16,10 @@ playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 # Every expectation waits for the page to get there: the server redraws after each click, and on a
 # busy 2-core machine a redraw with a chart can take several seconds (an upper bound, not a sleep).
-expect.set_options(timeout=30_000)
+expect.set_options(timeout=120_000)  # ms, a bound on a hang (busy machine)
 
-WIDGETS_S = 45_000  # ms: the first widgets arrive over the websocket after the HTTP page
-RUN_S = 180_000  # an upper bound for a run or a redraw on a busy machine, not a time anything takes
+WIDGETS_S = 180_000  # ms: the first widgets arrive over the websocket after the HTTP page
+RUN_S = 300_000  # an upper bound for a run or a redraw on a busy machine, not a time anything takes
 HEADLINES_CHANGED = """(old) => {
     const lines = Array.from(document.querySelectorAll('.headline-line')).map((e) => e.innerText);
     return lines.length > 0 && lines.join('|') !== old;
@@ -51,7 +51,7 @@ def read_on_hover(page, words: str) -> None:
     while time.monotonic() < deadline:
         try:
             chart.wait_for(timeout=RUN_S)
-            chart.scroll_into_view_if_needed(timeout=5_000)
+            chart.scroll_into_view_if_needed(timeout=WIDGETS_S)
             box = chart.bounding_box()
             for fraction in (0.15, 0.2, 0.1, 0.25):  # somewhere over the first panel's plot area
                 page.mouse.move(box["x"] + fraction * box["width"], box["y"] + 0.25 * box["height"])
@@ -239,7 +239,7 @@ def test_research_lists_folders_and_shows_outputs(page, dashboard, shoot):
     src = chart.get_attribute("src")
     page.locator(".v-select", has_text="Indicator").click()
     page.get_by_role("option", name="poverty_rate").click()
-    page.wait_for_function("(old) => document.querySelector('img').src !== old", arg=src, timeout=20_000)
+    page.wait_for_function("(old) => document.querySelector('img').src !== old", arg=src, timeout=RUN_S)
 
     folder.click()
     menu = page.locator(".menuable__content__active")  # Vuetify keeps closed menus in the page
@@ -254,7 +254,7 @@ def test_research_lists_folders_and_shows_outputs(page, dashboard, shoot):
 
     folder.click()  # a batch from `migsim batch`: two scenarios, coloured by scenario from the start
     menu.get_by_role("option", name="batch_scenarios").click()
-    expect(page.get_by_text("runs.parquet: 4 rows")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("runs.parquet: 4 rows")).to_be_visible(timeout=RUN_S)
     expect(page.locator(".v-select", has_text="Colour by")).to_contain_text("scenario")
     expect(page.get_by_role("cell", name="1.5", exact=True).first).to_be_visible()
     shoot(page, "research")

@@ -11,8 +11,8 @@ pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect
 
-WIDGETS_MS = 45_000  # the first widgets arrive over the websocket after the HTTP page (busy machine)
-REDRAW_MS = 30_000  # an upper bound for a redraw with three charts on a busy machine, not a sleep
+WIDGETS_MS = 180_000  # the first widgets arrive over the websocket after the HTTP page (busy machine)
+REDRAW_MS = 120_000  # an upper bound for a redraw with three charts on a busy machine, not a sleep
 SRC_CHANGED = (
     "(old) => { const img = document.querySelector('.waterfall img'); return img && img.src !== old; }"
 )
