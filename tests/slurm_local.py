@@ -119,7 +119,7 @@ def stop(cluster: LocalSlurm) -> None:
 
 
 def _wait_for_steps_to_end(patience: float = 60.0) -> None:
-    """Wait until no ``slurmstepd`` of this run is left, so none speaks to a later controller."""
+    """Wait until no ``slurmstepd`` is left on this machine, so none speaks to a later controller."""
     deadline = time.monotonic() + patience
     while time.monotonic() < deadline:
         if subprocess.run(["pgrep", "-x", "slurmstepd"], capture_output=True).returncode != 0:
