@@ -53,15 +53,15 @@ CAL = (
 # fmt: off
 _SPECS = [
     # destination choice
-    ParamSpec("beta_income", 0.3113, "utility per log-USD", 0.1, 6, "behaviour", CAL,
+    ParamSpec("beta_income", 0.3501, "utility per log-USD", 0.1, 6, "behaviour", CAL,
               "weight of log expected monthly income in every option's utility"),
     ParamSpec("beta_network", 2.0, "utility per unit share", 0, 8, "behaviour", A,
               "pull of the share of contacts with a member at the destination"),
-    ParamSpec("asc_ru_tj", -1.326, "utility", -10, 5, "behaviour", CAL,
+    ParamSpec("asc_ru_tj", -0.7782, "utility", -10, 5, "behaviour", CAL,
               "affinity of Tajik households for Russia (language, diaspora)"),
-    ParamSpec("asc_ru_kg", -1.423, "utility", -10, 5, "behaviour", CAL,
+    ParamSpec("asc_ru_kg", -1.372, "utility", -10, 5, "behaviour", CAL,
               "affinity of Kyrgyz households for Russia"),
-    ParamSpec("asc_ru_uz", -1.501, "utility", -10, 5, "behaviour", CAL,
+    ParamSpec("asc_ru_uz", -1.587, "utility", -10, 5, "behaviour", CAL,
               "affinity of Uzbek households for Russia"),
     ParamSpec("asc_kz_tj", -3.9, "utility", -10, 5, "behaviour", A + " (to be calibrated)",
               "affinity of Tajik households for Kazakhstan"),
@@ -94,7 +94,7 @@ _SPECS = [
               A + "; cf. share_migrants_currently_working (TJ 2016)",
               "probability a migrant in Russia has paid work in a month at 5.5% Russian unemployment "
               "(2012-2013)"),
-    ParamSpec("demand_elasticity", 2.322, "logit per log-ratio", 0, 6, "behaviour",
+    ParamSpec("demand_elasticity", 2.85, "logit per log-ratio", 0, 6, "behaviour",
               CAL + "; prior uniform 0-4 (assumption); the 2010-2013 rise came with more migrants, "
               "not larger transfers (sim/data/recent/sources_2008_2021.md)",
               "response of the Russian job chance to labour demand: logit(p) moves by this times "
@@ -123,30 +123,30 @@ _SPECS = [
               "months over which the moving cost is paid back"),
     ParamSpec("risk_aversion", 0.3, "utility per ban-month", 0, 5, "behaviour", A,
               "utility lost per expected month of Russian ban per month of irregular work"),
-    ParamSpec("remit_share_tj", 0.8169, "share", 0, 1, "behaviour", CAL,
+    ParamSpec("remit_share_tj", 0.6367, "share", 0, 1, "behaviour", CAL,
               "share of earnings a Tajik migrant sends home"),
-    ParamSpec("remit_share_kg", 0.7354, "share", 0, 1, "behaviour", CAL,
+    ParamSpec("remit_share_kg", 0.7779, "share", 0, 1, "behaviour", CAL,
               "share of earnings a Kyrgyz migrant sends home"),
-    ParamSpec("remit_share_uz", 0.8504, "share", 0, 1, "behaviour", CAL,
+    ParamSpec("remit_share_uz", 0.6822, "share", 0, 1, "behaviour", CAL,
               "share of earnings an Uzbek migrant sends home"),
-    ParamSpec("eaeu_wage_premium", 0.5418, "share", 0, 1, "behaviour",
+    ParamSpec("eaeu_wage_premium", 0.1798, "share", 0, 1, "behaviour",
               CAL + "; prior uniform 0-0.6 (assumption); EAEU citizens work without patent or "
               "quota and keep their place in the formal labour market (sim/data/recent/"
               "sources_2008_2021.md, Table 6: KG accession, NBKR 2018, Abashin 2016)",
               "rise of the Russian wage a migrant of an EAEU member earns, against a non-member's"),
-    ParamSpec("uz_recorded_share", 0.5551, "share", 0.05, 1, "measurement",
+    ParamSpec("uz_recorded_share", 0.9098, "share", 0.05, 1, "measurement",
               CAL + "; prior uniform 0.3-1 (assumption); FX sales to citizens banned 2013-Sep 2017, "
               "dual rate, cash and informal channels, no Uzbek remittance statistics before 2017 "
               "(sim/data/recent/sources_2008_2021.md, Table 6)",
               "share of Uzbek remittances the official series record before the September 2017 "
               "exchange-rate unification (measurement, not behaviour)"),
-    ParamSpec("uz_series_share", 0.7682, "share", 0.2, 1, "measurement",
+    ParamSpec("uz_series_share", 0.4852, "share", 0.2, 1, "measurement",
               CAL + "; prior uniform 0.45-1; Uzbek central bank, H1 2018: USD 2.3 bn received, 1.7 bn of "
               "it from Russia (sim/data/recent/sources_2008_2021.md, Table 6 and note (b)1)",
               "share of the Uzbek official remittance series from 2017 on (the central bank's own "
               "statistics: every country of origin, every channel) that is money sent from Russia and "
               "Kazakhstan, the flows the model has (measurement, not behaviour)"),
-    ParamSpec("remit_smoothing", 0.571, "elasticity", 0, 1, "behaviour",
+    ParamSpec("remit_smoothing", 0.1705, "elasticity", 0, 1, "behaviour",
               CAL + "; prior uniform 0-1 (assumption); remittances_growth_rub_q4 (TJ, Q4 2014: +7.6% in "
               "roubles while the rouble fell 32%) suggests about 0.2 in the short run",
               "how much migrants raise the share they send when the destination wage in dollars "
@@ -175,7 +175,7 @@ _SPECS = [
     # policy regime
     ParamSpec("hazard_ru_before_law", 0.004, "per month", 0, 1, "policy", A,
               "detection hazard of an irregular migrant in Russia before July 2013"),
-    ParamSpec("hazard_ru_after_law", 0.01742, "per month", 0, 1, "policy",
+    ParamSpec("hazard_ru_after_law", 0.01793, "per month", 0, 1, "policy",
               CAL + "; prior centred on about 700,000 bans in 14 months (reentry_bans_since_july_2013)",
               "detection hazard after the July 2013 law"),
     ParamSpec("ban_months_before_law", 36, "months", 0, 240, "policy", A,
