@@ -49,7 +49,8 @@ SOBOL_PARAMS = beta_income,beta_network,p_revisit_home,p_revisit_abroad,wage_rat
 # Regenerate the shipped calibration, validation and sensitivity (calibration/runs/): the 2010-2021 fit,
 # the rolling-origin windows (data to 2014, 2016, 2019, each from the prior) and the World Bank 2015
 # comparison. Every fit runs 16 generations of 120 particles (docs/calibration.md, seventh round).
-# About two and a half hours on 2 cores: the 2010-2021 fit 28 min, each rolling window about 25 min.
+# About two and a half hours on 2 quiet cores: the 2010-2021 fit 28 min, the rolling windows 28-32 min each
+# (4 Dec 2026: 1,701, 1,927 and 1,872 s of fitting, then their forecasts and scores).
 calibration: setup
 	rm -rf results/cal-2021 results/rolling results/sensitivity
 	$(MIGSIM) sensitivity --method morris --n 40 -n 5000 --workers 2 --out results/sensitivity
