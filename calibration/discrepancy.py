@@ -11,11 +11,18 @@ particle ``p`` of the posterior::
     b_p = mean_i r_pi                      (how far particle p runs low or high, persistently)
     s^2 = sum_p w_p var_i(r_pi)            (the spread around it, ddof 1, weighted by posterior weight)
     sigma = s * sqrt(1 + 1/n)              (one new year, with the bias's own error)
+    q^2 = sum_p w_p var_t(r_p,t+1 - r_pt)  (how much the offset moves from one year to the next)
 
 and a level's predictive distribution is the posterior mixture, each
 particle moved by its own bias, times a log-normal error:
-``value_p * exp(b_p + sigma * z)``, ``p`` drawn by posterior weight, ``z``
-standard normal. Its median is the model's forecast of the recorded
+``value_p * exp(b_p + sigma_h * z)``, ``p`` drawn by posterior weight, ``z``
+standard normal, ``sigma_h = sqrt(sigma^2 + h * q^2)`` for a level ``h`` years
+after the fit's last month (``sigma`` in sample). The second term is the
+drift of the discrepancy: the offsets keep their sign for years but do not
+stay put, so a forecast ``h`` years out may find the offset moved by a random
+walk whose annual step is ``q``, estimated, like the naive band it is
+scored against (:func:`calibration.rolling.naive_band`), from the standard
+deviation of annual changes, here of the residuals. Its median is the model's forecast of the recorded
 series; its band says where that series is expected. The bias is the
 discrepancy's mean given the parameters (Kennedy and O'Hagan 2001): the
 residuals of every fit so far are persistent offsets that keep their sign
@@ -29,7 +36,7 @@ particle's bias, the form the rolling-origin validation scores.
 
 A series with fewer than three fitted rows borrows its target's pooled
 root mean square residual (of the posterior-predictive median) as
-``sigma`` and gets no bias: a mean over origins that miss in different
+``sigma`` and gets no bias and no drift: a mean over origins that miss in different
 directions says nothing about one of them.
 
 Differences between scenarios cancel a shared discrepancy, so they carry
@@ -80,9 +87,10 @@ def estimate(particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str) -> 
 
     Returns
     -------
-    DataFrame indexed by series: ``target``, ``bias`` and ``sigma`` (log
-    scale), ``points`` (fitted rows they came from) and ``pooled`` (True if
-    ``sigma`` was borrowed from the target's pooled value; ``bias`` is then 0).
+    DataFrame indexed by series: ``target``, ``bias``, ``sigma`` and
+    ``drift`` (log scale; :func:`drift`), ``points`` (fitted rows they came
+    from) and ``pooled`` (True if ``sigma`` was borrowed from the target's
+    pooled value; ``bias`` and ``drift`` are then 0).
     """
     rows = _fitted_rows(particles, targets, fit_until)
     ids = list(rows["id"])
@@ -93,17 +101,19 @@ def estimate(particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str) -> 
     rows = rows.assign(residual=residual)
     rows = rows[np.isfinite(rows["residual"])]
     pooled = rows.groupby("target")["residual"].apply(lambda r: float(np.sqrt(np.mean(r**2))))
-    residuals = particle_residuals(particles, targets, fit_until)
+    with_times = _residuals_and_times(particles, targets, fit_until)
+    residuals = {series: r for series, (r, _) in with_times.items()}
     out = []
     for series in dict.fromkeys(targets["series"]):
         target = series.split(":")[0]
         n = int((rows["series"] == series).sum())
         if series in residuals:
             bias, sigma = bias_and_sigma(residuals[series], weights)
-            out.append((series, target, bias, sigma, residuals[series].shape[1], False))
+            step = drift(residuals[series], weights, with_times[series][1])
+            out.append((series, target, bias, sigma, step, residuals[series].shape[1], False))
         elif target in pooled.index:
-            out.append((series, target, 0.0, float(pooled[target]), n, True))
-    columns = ["series", "target", "bias", "sigma", "points", "pooled"]
+            out.append((series, target, 0.0, float(pooled[target]), 0.0, n, True))
+    columns = ["series", "target", "bias", "sigma", "drift", "points", "pooled"]
     return pd.DataFrame(out, columns=columns).set_index("series")
 
 
@@ -121,15 +131,26 @@ def particle_residuals(particles: pd.DataFrame, targets: pd.DataFrame, fit_until
     Rows where some particle has no finite value are left out, so every
     particle's bias comes from the same years.
     """
+    return {series: r for series, (r, _) in _residuals_and_times(particles, targets, fit_until).items()}
+
+
+def _residuals_and_times(particles: pd.DataFrame, targets: pd.DataFrame, fit_until: str
+                         ) -> dict[str, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """:func:`particle_residuals` with the time of each kept row, in years (its last month), in time order."""
+    from calibration.targets import last_month
+    from sim.months import parse_month
+
     rows = _fitted_rows(particles, targets, fit_until)
     out = {}
     for series, part in rows.groupby("series", sort=False):
         values = particles[list(part["id"])].to_numpy(dtype=float)
         with np.errstate(divide="ignore", invalid="ignore"):
             r = np.log(part["observed"].to_numpy(dtype=float)[None, :] / values)
-        r = r[:, np.isfinite(r).all(axis=0)]
-        if r.shape[1] >= MIN_POINTS:
-            out[str(series)] = r
+        keep = np.isfinite(r).all(axis=0)
+        times = np.array([parse_month(last_month(str(d)), "date") / 12.0 for d in part["date"]])
+        if keep.sum() >= MIN_POINTS:
+            order = np.argsort(times[keep], kind="stable")
+            out[str(series)] = (r[:, keep][:, order], times[keep][order])
     return out
 
 
@@ -154,6 +175,42 @@ def bias_and_sigma(residuals: np.ndarray, weights: np.ndarray | None = None) -> 
     bias = float(np.sum(w * r.mean(axis=1)))
     variance = float(np.sum(w * np.var(r, axis=1, ddof=1)))
     return bias, float(np.sqrt(variance * (1.0 + 1.0 / n)))
+
+
+def drift(residuals: np.ndarray, weights: np.ndarray | None = None, years: np.ndarray | None = None) -> float:
+    """The annual step ``q`` of the discrepancy's drift: residuals particles x ``n >= 3`` rows.
+
+    ``q^2`` is the weighted mean over particles of the sample variance
+    (ddof 1) of each particle's changes of its residuals from one row to the
+    next, each divided by the square root of the years between them
+    (``years``, the rows' times; one year apart if not given): the statistic
+    the naive band takes of the observed series' annual changes. For
+    residuals independent from year to year with spread ``s``, ``q`` is about
+    ``sqrt(2) * s``; for an offset that wanders as a random walk, that
+    walk's annual step.
+    """
+    r = np.atleast_2d(np.asarray(residuals, dtype=float))
+    w = np.ones(len(r)) if weights is None else np.asarray(weights, dtype=float)
+    w = w / w.sum()
+    gaps = np.ones(r.shape[1] - 1) if years is None else np.diff(np.asarray(years, dtype=float))
+    changes = np.diff(r, axis=1) / np.sqrt(gaps)[None, :]
+    return float(np.sqrt(np.sum(w * np.var(changes, axis=1, ddof=1))))
+
+
+def horizon_years(date: str, fit_until: str | None) -> float:
+    """Years from the fit's last month (``YYYY-MM``) to the last month of a target ``date``; 0 in sample."""
+    from calibration.targets import last_month
+    from sim.months import parse_month
+
+    if fit_until is None:
+        return 0.0
+    months = parse_month(last_month(str(date)), "date") - parse_month(fit_until, "fit_until")
+    return max(months, 0) / 12.0
+
+
+def spread_at(sigma: float, step: float, horizon: float) -> float:
+    """``sqrt(sigma^2 + horizon * step^2)``: the structural spread ``horizon`` years after the fit."""
+    return float(np.sqrt(sigma**2 + max(horizon, 0.0) * step**2))
 
 
 PARTICLE_BIAS = "particle_bias.csv"
@@ -194,6 +251,13 @@ def offset(sigma: pd.DataFrame | None, series: str) -> tuple[float, float]:
     return bias, float(sigma.loc[series, "sigma"])
 
 
+def step_of(sigma: pd.DataFrame | None, series: str) -> float:
+    """The ``drift`` of a series in a discrepancy table; 0 if it has none (or the table predates it)."""
+    if sigma is None or series not in sigma.index or "drift" not in sigma.columns:
+        return 0.0
+    return float(sigma.loc[series, "drift"])
+
+
 def predictive_quantiles(
     particles: pd.DataFrame,
     targets: pd.DataFrame,
@@ -202,13 +266,16 @@ def predictive_quantiles(
     draws: int = 4000,
     seed: int = 0,
     bias: pd.DataFrame | None = None,
+    fit_until: str | None = None,
 ) -> pd.DataFrame:
     """Quantiles of every target under the posterior and, if given, the discrepancy.
 
     ``bias`` (:func:`particle_bias`) moves each particle's level by its own
     ``exp(b_p)``; ``sigma`` (:func:`estimate`) adds the log-normal error
-    ``exp(sigma * z)``, and, where no per-particle ``bias`` is given for the
-    series, the table's one ``bias``. Returns a frame indexed by target id
+    ``exp(sigma_h * z)``, and, where no per-particle ``bias`` is given for the
+    series, the table's one ``bias``. ``sigma_h`` is the table's ``sigma``
+    widened by its ``drift`` for the years after ``fit_until``
+    (:func:`spread_at`); without ``fit_until``, the table's ``sigma``. Returns a frame indexed by target id
     with one column per quantile (``q05``, ``q50``, ``q95`` for the
     defaults). Rows of kinds other than ``level`` (bounds, bands, changes)
     get the posterior only.
@@ -229,6 +296,7 @@ def predictive_quantiles(
                 values = values * np.exp(bias[row.series].to_numpy(dtype=float)[pick])
             if sigma is not None and row.series in sigma.index:
                 shared, spread = offset(sigma, row.series)
+                spread = spread_at(spread, step_of(sigma, row.series), horizon_years(row.date, fit_until))
                 values = values * np.exp((0.0 if own else shared) + spread * z)
         values = values[np.isfinite(values)]
         out[row.id] = np.quantile(values, quantiles) if len(values) else np.full(len(quantiles), np.nan)

@@ -118,10 +118,15 @@ def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[st
     ``model`` is the posterior-predictive median alone; ``forecast`` the
     median with each particle moved by its own bias (``exp(b_p)``, from the
     window's residuals, :func:`calibration.discrepancy.particle_bias`);
-    ``model_q05``/``model_q95`` add the window's structural spread to that;
-    ``backtest_q05``/``backtest_q95`` add, in quadrature, the forecast error
-    of earlier windows (:func:`backtest_sigma`; the same band where there is
-    none); ``posterior_q05``/``posterior_q95`` are the bare posterior.
+    ``model_q05``/``model_q95`` add the window's structural spread to that,
+    widened for the years after the fit by the drift of its discrepancy
+    (:func:`calibration.discrepancy.spread_at`); ``flat_q05``/``flat_q95``
+    are the same band without the drift (the spread of the fitted years at
+    every horizon, the band of the seventh round);
+    ``backtest_q05``/``backtest_q95`` add to the ``model`` band, in
+    quadrature, the forecast error of earlier windows
+    (:func:`backtest_sigma`; the same band where there is none);
+    ``posterior_q05``/``posterior_q95`` are the bare posterior.
     ``bias`` is the window's mean bias of the series. Returns one row per
     origin, year and measure (``share`` or ``usd``).
     """
@@ -129,7 +134,9 @@ def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[st
     targets = load_targets()
     sigma = discrepancy.estimate(particles, targets, window.fit_until)
     own = discrepancy.particle_bias(particles, targets, window.fit_until)
-    with_error = discrepancy.predictive_quantiles(particles, targets, sigma, seed=seed, bias=own)
+    with_error = discrepancy.predictive_quantiles(particles, targets, sigma, seed=seed, bias=own,
+                                                  fit_until=window.fit_until)  # fmt: skip
+    flat = discrepancy.predictive_quantiles(particles, targets, sigma, seed=seed, bias=own)
     corrected = discrepancy.predictive_quantiles(particles, targets, None, seed=seed, bias=own)
     posterior = discrepancy.predictive_quantiles(particles, targets, None, seed=seed)
     widened = sigma.copy()
@@ -137,7 +144,8 @@ def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[st
         key = f"remit_gdp_pct:{origin}"
         if key in widened.index:
             widened.loc[key, "sigma"] = float(np.hypot(widened.loc[key, "sigma"], extra))
-    with_backtest = discrepancy.predictive_quantiles(particles, targets, widened, seed=seed, bias=own)
+    with_backtest = discrepancy.predictive_quantiles(particles, targets, widened, seed=seed, bias=own,
+                                                     fit_until=window.fit_until)  # fmt: skip
     observed = observed_remittances()
     bias = {origin: discrepancy.offset(sigma, f"remit_gdp_pct:{origin}")[0] for origin in ORIGINS}
     rows = []
@@ -159,6 +167,8 @@ def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[st
                     "forecast": float(corrected.loc[key, "q50"]) * scale,
                     "model_q05": float(with_error.loc[key, "q05"]) * scale,
                     "model_q95": float(with_error.loc[key, "q95"]) * scale,
+                    "flat_q05": float(flat.loc[key, "q05"]) * scale,
+                    "flat_q95": float(flat.loc[key, "q95"]) * scale,
                     "posterior_q05": float(posterior.loc[key, "q05"]) * scale,
                     "posterior_q95": float(posterior.loc[key, "q95"]) * scale,
                     "backtest_q05": float(with_backtest.loc[key, "q05"]) * scale,
@@ -166,9 +176,13 @@ def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[st
                     "backtest_sigma": float((backtest or {}).get(origin, 0.0)),
                     "naive": last, "naive_q05": low, "naive_q95": high,
                     "sigma": float(sigma.loc[f"remit_gdp_pct:{origin}", "sigma"]),
+                    "drift": discrepancy.step_of(sigma, f"remit_gdp_pct:{origin}"),
                     "bias": bias[origin],
                 })  # fmt: skip
     return pd.DataFrame(rows)
+
+
+BANDS = ("model", "flat", "backtest", "naive")  # the bands a table of points may hold (flat: from 4 Dec 2026)
 
 
 def summarize(points: pd.DataFrame) -> pd.DataFrame:
@@ -180,7 +194,7 @@ def summarize(points: pd.DataFrame) -> pd.DataFrame:
         "model_ape": (points["model"] / obs - 1).abs(),
         "naive_ape": (points["naive"] / obs - 1).abs(),
     }
-    for prefix in ("model", "backtest", "naive"):
+    for prefix in [b for b in BANDS if f"{b}_q05" in points.columns]:
         low, high = points[f"{prefix}_q05"], points[f"{prefix}_q95"]
         columns[f"{prefix}_inside"] = (low <= obs) & (obs <= high)
         columns[f"{prefix}_is"] = discrepancy.interval_score(low, high, obs)
@@ -190,6 +204,8 @@ def summarize(points: pd.DataFrame) -> pd.DataFrame:
         coverage=("model_inside", "mean"), naive_coverage=("naive_inside", "mean"),
         interval_score=("model_is", "mean"), naive_interval_score=("naive_is", "mean"),
         backtest_coverage=("backtest_inside", "mean"), backtest_interval_score=("backtest_is", "mean"),
+        **({"flat_coverage": ("flat_inside", "mean"), "flat_interval_score": ("flat_is", "mean")}
+           if "flat_q05" in points.columns else {}),
     )  # fmt: skip
     table["beats_naive"] = table["forecast_mape"] < table["naive_mape"]
     table["model_beats_naive"] = table["model_mape"] < table["naive_mape"]
@@ -210,7 +226,7 @@ def overall(points: pd.DataFrame) -> dict:
     coverage, score = _band(points, "model")
     backtest_coverage, backtest_score = _band(points, "backtest")
     naive_coverage, naive_score = _band(points, "naive")
-    return {
+    out = {
         "points": int(len(points)),
         "coverage": coverage,
         "interval_score": score,
@@ -222,6 +238,9 @@ def overall(points: pd.DataFrame) -> dict:
         "model_mape": float((points["model"] / points["observed"] - 1).abs().mean()),
         "naive_mape": float((points["naive"] / points["observed"] - 1).abs().mean()),
     }
+    if "flat_q05" in points.columns:  # the band without the drift (tables written from 4 Dec 2026)
+        out["flat_coverage"], out["flat_interval_score"] = _band(points, "flat")
+    return out
 
 
 def format_summary(table: pd.DataFrame, pooled: dict) -> list[str]:
@@ -245,11 +264,14 @@ def format_summary(table: pd.DataFrame, pooled: dict) -> list[str]:
     lines.append(
         f"with earlier windows' forecast errors added (bt): band holds {pooled['backtest_coverage']:.0%}, "
         f"interval score {pooled['backtest_interval_score']:.3f}"
-    )
+        + (f"; without the drift (flat): band holds {pooled['flat_coverage']:.0%}, interval score "
+           f"{pooled['flat_interval_score']:.3f}" if "flat_coverage" in pooled else "")
+    )  # fmt: skip
     lines.append("fcast: posterior-predictive median, each particle moved by its own in-sample bias; model: "
                  "the median alone; beats: fcast against naive; band: posterior and the window's in-sample "
-                 "discrepancy (bias and spread); bt: plus earlier windows' forecast errors on years the "
-                 "window saw; IS: interval score / observed (lower is better)")  # fmt: skip
+                 "discrepancy (bias, spread and its drift after the fit); bt: plus earlier windows' "
+                 "forecast errors on years the window saw; flat: the band without the drift; IS: interval "
+                 "score / observed (lower is better)")  # fmt: skip
     return lines
 
 

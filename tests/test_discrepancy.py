@@ -183,3 +183,30 @@ def test_forecast_error_widens_the_shipped_discrepancy(tmp_path):
     assert table.loc["remit_gdp_pct:TJ", "sigma_forecast"] == pytest.approx(0.4)
     assert table.loc["remit_gdp_pct:TJ", "sigma"] == pytest.approx(0.5)  # hypot(0.3, 0.4)
     assert table.loc["banned:TJ", "sigma"] == pytest.approx(0.1)
+
+
+def test_drift_by_hand_and_the_band_widens_only_after_the_fit():
+    # one particle, residuals 0, 0.1, 0, 0.1 a year apart: changes +0.1, -0.1, +0.1, whose sample
+    # variance (ddof 1) is (2 * (0.1 - 0.1/3)^2 + (-0.1 - 0.1/3)^2) / 2 = 0.04 / 3
+    r = np.array([[0.0, 0.1, 0.0, 0.1]])
+    assert discrepancy.drift(r) == pytest.approx(np.sqrt(0.04 / 3))
+    # the same changes two years apart are half the variance a year
+    assert discrepancy.drift(r, years=np.array([0.0, 2.0, 4.0, 6.0])) == pytest.approx(np.sqrt(0.02 / 3))
+    assert discrepancy.horizon_years("2016", "2014-12") == 2.0
+    assert discrepancy.horizon_years("2013-06", "2014-12") == 0.0
+    assert discrepancy.spread_at(0.3, 0.4, 1.0) == pytest.approx(0.5)
+
+    targets = _targets({"remit_gdp_pct:TJ": [("2014", 10.0), ("2017", 10.0)]})
+    particles = pd.DataFrame({"weight": [1.0], **{f"remit_gdp_pct:TJ:{y}": [10.0] for y in (2014, 2017)}})
+    table = pd.DataFrame({"target": ["remit_gdp_pct"], "bias": [0.0], "sigma": [0.1], "drift": [0.2]},
+                         index=pd.Index(["remit_gdp_pct:TJ"], name="series"))  # fmt: skip
+    bands = discrepancy.predictive_quantiles(particles, targets, table, draws=40000, fit_until="2014-12")
+    flat = discrepancy.predictive_quantiles(particles, targets, table, draws=40000)
+
+    # in sample the spread is sigma; three years out sqrt(0.1^2 + 3 * 0.2^2) = 0.361
+    def log_half_width(table, year):
+        return np.log(table.loc[f"remit_gdp_pct:TJ:{year}", "q95"] / 10) / rolling.Z90
+
+    assert log_half_width(bands, 2014) == pytest.approx(0.1, rel=0.05)
+    assert log_half_width(bands, 2017) == pytest.approx(0.361, rel=0.05)
+    assert log_half_width(flat, 2017) == pytest.approx(0.1, rel=0.05)
