@@ -85,7 +85,7 @@ def score(window: Window, shares: pd.DataFrame, structural: dict, series_bias: d
             key = f"remit_gdp_pct:{origin}:{year}"
             if key not in shares.columns or year not in series.index:
                 continue
-            spreads = _spreads(shares[[key]].to_numpy(dtype=float), error, series_bias.get(origin, 0.0))
+            spreads = _spreads(shares[[key]].to_numpy(dtype=float), error, series_bias.get(origin, 0.0), year)
             horizon = year - window.first_year + 1
             for measure, scale in (("share", 1.0), ("usd", float(series.loc[year, "gdp"]) / 100.0)):
                 last, naive_low, naive_high = naive_band(known[measure], horizon)
@@ -100,13 +100,15 @@ def score(window: Window, shares: pd.DataFrame, structural: dict, series_bias: d
     return pd.DataFrame(out)
 
 
-def _spreads(values: np.ndarray, error, series_bias: float) -> dict[str, np.ndarray]:
-    """The three forms' values of one point (1 x draws)."""
+def _spreads(values: np.ndarray, error, series_bias: float, year: int) -> dict[str, np.ndarray]:
+    """The three forms' values of one point of ``year`` (1 x draws); the spread is the one of
+    ``year`` (widened by the drift after the fit, :meth:`sim.ensemble.StructuralError.sigma_at`)."""
     if error is None:  # no structural error for the series: every form is the members alone
         return {form: values.T for form in FORMS}
+    sigma = error.sigma_at(year)
     return {
-        "member": structural_spread(values, error.sigma, error.bias),
-        "series": structural_spread(values, error.sigma, series_bias),
+        "member": structural_spread(values, sigma, error.bias),
+        "series": structural_spread(values, sigma, series_bias),
         "posterior": values.T,
     }
 

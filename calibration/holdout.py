@@ -12,9 +12,11 @@ OBSERVED.csv``.
 The table has the columns of the rolling-origin points
 (:func:`calibration.rolling.score_window`), so the same summaries score it:
 ``forecast`` (members moved by their own bias), ``model`` (members alone),
-``model_q05``/``model_q95`` (the fit's in-sample structural spread),
-``backtest_q05``/``backtest_q95`` (that spread plus the rolling forecast
-error: the band the product shows), ``posterior_q05``/``posterior_q95``,
+``model_q05``/``model_q95`` (the fit's in-sample structural spread and its
+drift after 2021, :mod:`calibration.discrepancy`),
+``backtest_q05``/``backtest_q95`` (that plus the rolling forecast
+error: the band the product shows), ``flat_q05``/``flat_q95`` (the band the
+product showed before the drift: in-sample spread and rolling error), ``posterior_q05``/``posterior_q95``,
 and the naive forecast (the 2021 value carried forward) with its band.
 USD is the share times the WDI GDP of the year, a driver known to 2024.
 """
@@ -74,6 +76,7 @@ def forecast_points(run_dir: Path, count: int = MEMBERS, seed: int = 0, househol
         gdp = data.wdi("ny_gdp_mktp_cd", origin)
         error = structural.get(("remittances_gdp_pct", origin), StructuralError())
         in_sample = float(table.loc[series].get("sigma_in_sample", table.loc[series, "sigma"]))
+        model_error = error._replace(sigma=in_sample)
         for year in years:
             values = shares[[f"{series}:{year}"]].to_numpy(dtype=float)  # members x 1
             moved = values[:, 0] * np.exp(np.asarray(error.bias, dtype=float))
@@ -82,8 +85,12 @@ def forecast_points(run_dir: Path, count: int = MEMBERS, seed: int = 0, househol
                 if not np.isfinite(scale):
                     continue
                 last, naive_low, naive_high = naive_band(known[measure], horizon)
-                model_low, model_high = band(structural_spread(values, in_sample, error.bias) * scale, 1)
-                shown_low, shown_high = band(structural_spread(values, error.sigma, error.bias) * scale, 1)
+                model_low, model_high = band(structural_spread(values, model_error.sigma_at(year), error.bias)
+                                             * scale, 1)  # fmt: skip
+                shown_low, shown_high = band(
+                    structural_spread(values, error.sigma_at(year), error.bias) * scale, 1
+                )
+                flat_low, flat_high = band(structural_spread(values, error.sigma, error.bias) * scale, 1)
                 posterior_low, posterior_high = band(values[:, 0] * scale)
                 rows.append({
                     "window": run_dir.name, "fit_until": fit_until, "origin": origin, "year": year,
@@ -92,9 +99,10 @@ def forecast_points(run_dir: Path, count: int = MEMBERS, seed: int = 0, househol
                     "model_q05": float(model_low[0]), "model_q95": float(model_high[0]),
                     "posterior_q05": float(posterior_low), "posterior_q95": float(posterior_high),
                     "backtest_q05": float(shown_low[0]), "backtest_q95": float(shown_high[0]),
+                    "flat_q05": float(flat_low[0]), "flat_q95": float(flat_high[0]),
                     "backtest_sigma": float(table.loc[series].get("sigma_forecast", 0.0)),
                     "naive": last, "naive_q05": naive_low, "naive_q95": naive_high,
-                    "sigma": in_sample, "bias": float(table.loc[series, "bias"]),
+                    "sigma": in_sample, "bias": float(table.loc[series, "bias"]), "drift": float(error.drift),
                 })  # fmt: skip
     return pd.DataFrame(rows)
 

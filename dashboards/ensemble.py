@@ -84,15 +84,17 @@ def structural_error(path: str, count: int) -> dict[str, StructuralError]:
 
 
 def weighted_error(errors: dict[str, StructuralError], weight: dict[str, float]) -> StructuralError:
-    """The structural error of a sum over origins: bias and sd averaged with ``weight`` (e.g. each
-    origin's remittances; an approximation that keeps the band as wide as its parts'). Per-member
+    """The structural error of a sum over origins: bias, sd and drift averaged with ``weight`` (e.g.
+    each origin's remittances; an approximation that keeps the band as wide as its parts'). Per-member
     biases are averaged member by member."""
     total = sum(weight.values())
     if total <= 0:
         return StructuralError()
     parts = [(errors.get(o, StructuralError()), w / total) for o, w in weight.items()]
     bias = sum(np.asarray(e.bias, dtype=float) * w for e, w in parts)
-    return StructuralError.of((bias, sum(e.sigma * w for e, w in parts)))
+    fit_end = next((e.fit_end for e, _ in parts if e.fit_end is not None), None)
+    return StructuralError.of((bias, sum(e.sigma * w for e, w in parts), sum(e.drift * w for e, w in parts),
+                               fit_end))  # fmt: skip
 
 
 def run_pair(
@@ -254,9 +256,10 @@ def chart_frame(series: pd.DataFrame, structural: StructuralError | float = 0.0)
     Rates are in percent. The reference's remittance share also carries
     ``structural`` (the calibration's structural error, log bias and sd, or
     a plain sd: :func:`sim.ensemble.structural_band`; a per-member bias is
-    in the order the members' seeds first appear in ``series``), so its band
-    is where the recorded share is expected and need not be centred on the
-    mean; every other band is over members (:func:`sim.ensemble.band`).
+    in the order the members' seeds first appear in ``series``; the spread
+    widens after the calibration's last fitted month by its drift), so its
+    band is where the recorded share is expected and need not be centred on
+    the mean; every other band is over members (:func:`sim.ensemble.band`).
 
     Returns
     -------
@@ -273,7 +276,7 @@ def chart_frame(series: pd.DataFrame, structural: StructuralError | float = 0.0)
             wide = series[series["run"] == run].pivot_table(index="date", columns="seed", values=name) * scale
             wide = wide[[seed for seed in members if seed in wide.columns]]
             if run == "reference" and name == "remittances_gdp_pct" and not error.is_zero():
-                low, high = structural_band(wide.to_numpy().T, error.sigma, error.bias)
+                low, high = structural_band(wide.to_numpy().T, error.sigma_at(wide.index), error.bias)
             else:
                 low, high = band(wide.to_numpy(), axis=1)
             mean = wide.mean(axis=1).to_numpy()

@@ -64,33 +64,58 @@ def indicator_columns(frame: pd.DataFrame, exclude: Sequence[str] = ()) -> list[
 class StructuralError(NamedTuple):
     """A calibration's structural error of one level, on the log scale (:mod:`calibration.discrepancy`).
 
-    The recorded series is expected at ``model * exp(bias + sigma * z)``,
+    The recorded series is expected at ``model * exp(bias + sigma_h * z)``,
     ``z`` standard normal: ``bias`` is how far the model has run low
-    (positive) or high, persistently; ``sigma`` the spread around that.
-    ``bias`` is one number for every member, or a tuple with one value per
-    member (each posterior draw's own particle bias, :func:`read_discrepancy`).
+    (positive) or high, persistently; ``sigma`` the spread around that in
+    the fitted years. ``bias`` is one number for every member, or a tuple
+    with one value per member (each posterior draw's own particle bias,
+    :func:`read_discrepancy`). After the fit's last month ``fit_end``
+    (``YYYY-MM``) the offset may drift: ``h`` years later the spread is
+    ``sigma_h = sqrt(sigma^2 + h * drift^2)`` (:meth:`sigma_at`).
     """
 
     bias: float | tuple[float, ...] = 0.0
     sigma: float = 0.0
+    drift: float = 0.0
+    fit_end: str | None = None
 
     @classmethod
-    def of(cls, value: StructuralError | tuple[float, float] | float) -> StructuralError:
-        """A plain number is a spread without bias (``StructuralError(0, value)``)."""
+    def of(cls, value: StructuralError | tuple | float) -> StructuralError:
+        """A plain number is a spread without bias (``StructuralError(0, value)``); a tuple is
+        ``(bias, sigma)`` or ``(bias, sigma, drift, fit_end)``."""
         if isinstance(value, int | float | np.floating):
             return cls(0.0, float(value))
         bias = value[0]
         bias = tuple(float(b) for b in bias) if np.ndim(bias) else float(bias)
-        return cls(bias, float(value[1]))
+        drift, fit_end = (float(value[2]), value[3]) if len(value) > 2 else (0.0, None)
+        return cls(bias, float(value[1]), drift, fit_end)
 
     def is_zero(self) -> bool:
-        """True if it changes nothing (no bias, no spread)."""
-        return self.sigma == 0 and not np.any(self.bias)
+        """True if it changes nothing (no bias, no spread, no drift)."""
+        return self.sigma == 0 and self.drift == 0 and not np.any(self.bias)
+
+    def sigma_at(self, dates) -> np.ndarray:
+        """The spread at each of ``dates`` (datetimes, or years meaning their December):
+        ``sqrt(sigma^2 + h * drift^2)``, ``h`` the years after ``fit_end`` (0 up to it)."""
+        from sim.months import parse_month
+
+        dates = np.atleast_1d(np.asarray(dates))
+        if self.fit_end is None or self.drift == 0:
+            return np.full(dates.shape, float(self.sigma))
+        if np.issubdtype(dates.dtype, np.integer):
+            months = dates.astype(int) * 12 + 11
+        else:
+            stamps = pd.DatetimeIndex(pd.to_datetime(dates))
+            months = stamps.year.to_numpy() * 12 + stamps.month.to_numpy() - 1
+        end = parse_month(self.fit_end, "fit_end")
+        horizon = np.maximum(months - end, 0) / 12.0
+        return np.sqrt(self.sigma**2 + horizon * self.drift**2)
 
     def record(self) -> dict:
-        """The error as plain JSON values: ``{"bias": float or list per member, "sigma": float}``."""
+        """The error as plain JSON values: ``bias`` (float or list per member), ``sigma``, ``drift``
+        and ``fit_end``."""
         bias = list(self.bias) if isinstance(self.bias, tuple) else float(self.bias)
-        return {"bias": bias, "sigma": float(self.sigma)}
+        return {"bias": bias, "sigma": float(self.sigma), "drift": float(self.drift), "fit_end": self.fit_end}
 
 
 PARTICLE_BIAS = "particle_bias.csv"  # each posterior particle's own bias, beside posterior.parquet
@@ -100,9 +125,11 @@ def read_discrepancy(posterior: str | Path, rows: Sequence[int] | None = None
                      ) -> dict[tuple[str, str], StructuralError]:  # fmt: skip
     """The structural error of a calibration, beside its ``posterior.parquet``.
 
-    Returns ``{(results column, origin): StructuralError(bias, sigma)}`` from
+    Returns ``{(results column, origin): StructuralError}`` from
     ``discrepancy.csv`` (log scale, :mod:`calibration.discrepancy`; tables
-    without a ``bias`` column have none); empty if the calibration wrote none.
+    without a ``bias`` or ``drift`` column have none), the drift counted from
+    the ``fit_until`` of the calibration's ``settings.json`` (none without
+    it); empty if the calibration wrote no table.
     With ``rows`` (the posterior rows an ensemble's members were drawn from,
     :func:`posterior_rows`) and a ``particle_bias.csv`` beside the posterior,
     a series' bias is a tuple: member ``k`` gets its own particle's bias
@@ -117,14 +144,28 @@ def read_discrepancy(posterior: str | Path, rows: Sequence[int] | None = None
     if own is not None and max(rows, default=-1) >= len(own):
         raise InputError(f"{path.with_name(PARTICLE_BIAS)}: {len(own)} particles, but members were drawn "
                          f"from row {max(rows)}; re-run calibrate or make rescore")  # fmt: skip
+    drifts = table["drift"] if "drift" in table.columns else pd.Series(0.0, index=table.index)
+    fit_end = _fit_end(path.with_name("settings.json"))
     out = {}
-    for series, bias, sigma in zip(table["series"], biases, table["sigma"], strict=True):
+    for series, bias, sigma, drift in zip(table["series"], biases, table["sigma"], drifts, strict=True):
         target, origin = str(series).split(":")
         if own is not None and series in own.columns:
             bias = own[series].to_numpy(dtype=float)[np.asarray(rows, dtype=int)]
         for column in DISCREPANCY_COLUMNS.get(target, ()):
-            out[(column, origin)] = StructuralError.of((bias, sigma))
+            out[(column, origin)] = StructuralError.of((bias, sigma, drift, fit_end))
     return out
+
+
+def _fit_end(settings: Path) -> str | None:
+    """The ``fit_until`` of a calibration's ``settings.json``, or None if it has none."""
+    import json
+
+    if not settings.is_file():
+        return None
+    try:
+        return json.loads(settings.read_text()).get("fit_until")
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{settings}: not readable JSON ({exc}); re-run calibrate") from None
 
 
 def _read_table(path: Path) -> pd.DataFrame | None:
@@ -190,28 +231,31 @@ def band(values: np.ndarray, axis: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def structural_band(
-    values: np.ndarray, sigma: float, bias: float | Sequence[float] = 0.0
+    values: np.ndarray, sigma: float | np.ndarray, bias: float | Sequence[float] = 0.0
 ) -> tuple[np.ndarray, np.ndarray]:
     """The band of levels ``values`` (members x points) with a log-normal structural error.
 
     Each member stands for :data:`STRUCTURAL_DRAWS` values
     ``x * exp(bias + sigma * z)`` at the normal quantiles ``z`` (no random
     draws, :func:`structural_spread`); the band is :func:`band` of them all.
-    ``bias`` is one number or one per member (row of ``values``).
+    ``bias`` is one number or one per member (row of ``values``); ``sigma``
+    one number or one per point (:meth:`StructuralError.sigma_at`).
     """
     return band(structural_spread(values, sigma, bias), axis=1)
 
 
-def structural_spread(values: np.ndarray, sigma: float, bias: float | Sequence[float] = 0.0) -> np.ndarray:
+def structural_spread(values: np.ndarray, sigma: float | np.ndarray, bias: float | Sequence[float] = 0.0
+                      ) -> np.ndarray:  # fmt: skip
     """Where the recorded series is expected, per point: ``values`` (members x points) times
     ``exp(bias + sigma * z)`` at :data:`STRUCTURAL_DRAWS` normal quantiles ``z``; points x
-    (members * draws)."""
+    (members * draws). ``sigma`` is one number or one per point."""
     from statistics import NormalDist
 
     values = np.atleast_2d(np.asarray(values, dtype=float))
     z = np.array([NormalDist().inv_cdf((i + 0.5) / STRUCTURAL_DRAWS) for i in range(STRUCTURAL_DRAWS)])
     shift = np.broadcast_to(np.asarray(bias, dtype=float), (values.shape[0],))  # one per member
-    spread = values[:, :, None] * np.exp(shift[:, None, None] + sigma * z[None, None, :])
+    spreads = np.broadcast_to(np.asarray(sigma, dtype=float), (values.shape[1],))  # one per point
+    spread = values[:, :, None] * np.exp(shift[:, None, None] + spreads[None, :, None] * z[None, None, :])
     return spread.transpose(1, 0, 2).reshape(values.shape[1], -1)
 
 
@@ -224,7 +268,8 @@ def _widen(cube, keys, columns, structural, low, high) -> None:
         error = StructuralError.of(value)
         j = columns.index(column)
         rows = np.flatnonzero(origins == origin)
-        low[rows, j], high[rows, j] = structural_band(cube[:, rows, j], error.sigma, error.bias)
+        sigma = error.sigma_at(keys["date"].to_numpy()[rows]) if "date" in keys else error.sigma
+        low[rows, j], high[rows, j] = structural_band(cube[:, rows, j], sigma, error.bias)
 
 
 class _quiet_nan:

@@ -153,7 +153,30 @@ def test_ensemble_structural_bias_moves_the_band_not_the_mean(tmp_path):
     assert table["mean"].iloc[0] == pytest.approx(100.0)
     assert table["p05"].iloc[0] == pytest.approx(150.0) and table["p95"].iloc[0] == pytest.approx(150.0)
     pd.DataFrame({"series": ["remit_gdp_pct:TJ"], "sigma": [0.2]}).to_csv(tmp_path / "discrepancy.csv")
-    assert read_discrepancy(tmp_path / "posterior.parquet")[("remittances_usd", "TJ")] == (0.0, 0.2)
+    assert read_discrepancy(tmp_path / "posterior.parquet")[("remittances_usd", "TJ")] == StructuralError(
+        0.0, 0.2
+    )
+
+
+def test_ensemble_band_widens_after_the_fit_by_the_drift(tmp_path):
+    from sim.ensemble import StructuralError, read_discrepancy
+
+    error = StructuralError(0.0, 0.3, drift=0.4, fit_end="2021-12")
+    # up to the fit's last month the spread is sigma; a year after it sqrt(0.3^2 + 0.4^2) = 0.5
+    dates = pd.to_datetime(["2021-06-01", "2022-12-01", "2025-12-01"])
+    assert error.sigma_at(dates) == pytest.approx([0.3, 0.5, np.sqrt(0.09 + 4 * 0.16)])
+    assert error.sigma_at([2022]) == pytest.approx([0.5])  # a year means its December
+    members = pd.DataFrame({"member": np.repeat([0, 1, 2], 2), "origin": "TJ", "remittances_usd": 100.0,
+                            "date": list(pd.to_datetime(["2021-12-01", "2022-12-01"])) * 3})  # fmt: skip
+    table = member_bands(members, structural={("remittances_usd", "TJ"): error}).set_index("date")
+    ratio = np.log(table["p95"] / 100.0)  # the 95th percentile of the 64 normal quantiles x 3 members
+    assert ratio.loc["2022-12-01"] / ratio.loc["2021-12-01"] == pytest.approx(0.5 / 0.3, rel=1e-6)
+    # the table's drift counts from the calibration's fit_until
+    pd.DataFrame({"series": ["remit_gdp_pct:TJ"], "sigma": [0.3], "drift": [0.4]}).to_csv(
+        tmp_path / "discrepancy.csv"
+    )
+    (tmp_path / "settings.json").write_text('{"fit_until": "2021-12"}')
+    assert read_discrepancy(tmp_path / "posterior.parquet")[("remittances_usd", "TJ")] == error
 
 
 def test_forecast_error_widens_the_shipped_discrepancy(tmp_path):
