@@ -37,15 +37,15 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "Bands: 5-95% over {members} members, each a particle of the 2010-2021 calibration with its "
               "own seed (posterior and seed noise); the baseline's remittance share also carries the model's "
               "structural error, each member moved by its own particle's persistent bias, so that band shows "
-              "where the recorded share "
-              "is expected. Differences share particles and seeds, so the structural error cancels.",
+              "where the recorded share is expected; after 2021, the last fitted year, that error may drift, "
+              "so the band widens year by year. Differences share particles and seeds, so the structural "
+              "error cancels.",
         "ru": "Полосы — 5–95% по {members} расчётам, каждый с параметрами из калибровки 2010–2021 и своим "
               "зерном (апостериорная неопределённость и случайность); для доли переводов в базовом варианте "
               "добавлена структурная ошибка модели с устойчивым смещением, своим у каждого расчёта, так что "
-              "полоса "
-              "показывает, где ожидается зарегистрированная доля. Разности считаются на общих параметрах "
-              "и зёрнах, "
-              "поэтому структурная ошибка в них сокращается."},
+              "полоса показывает, где ожидается зарегистрированная доля; после 2021 года, последнего года "
+              "калибровки, эта ошибка может смещаться, и полоса с каждым годом шире. Разности считаются на "
+              "общих параметрах и зёрнах, поэтому структурная ошибка в них сокращается."},
     "after_history": {
         "en": "grey: after 2025, given the central driver path (not a forecast of the drivers)",
         "ru": "серым: после 2025 г. — при центральной траектории факторов (это не прогноз самих факторов)"},
