@@ -305,3 +305,16 @@ def test_ensemble_cli_with_a_posterior_labels_its_band(tmp_path, capsys):
     meta = read_metadata(out)
     assert meta["ensemble"]["band_kind"] == POSTERIOR_AND_SEED
     assert len(meta["ensemble"]["parameter_draws"]) == 2
+
+
+def test_run_rejects_annual_with_a_posterior(tmp_path, capsys):
+    from sim.cli import main
+
+    posterior = _posterior(tmp_path / "posterior.parquet", [0.2, 0.3, 0.5])
+    out = tmp_path / "run.parquet"
+    with pytest.raises(SystemExit) as done:
+        main(
+            ["run", str(BASELINE), "-n", "300", "--annual", "--posterior", str(posterior), "--out", str(out)]
+        )
+    assert done.value.code == 2 and not out.exists()
+    assert "--annual with --posterior" in capsys.readouterr().err

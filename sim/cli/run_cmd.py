@@ -141,6 +141,9 @@ def run(
         raise InputError(
             "--by with --posterior: the ensemble table has no breakdowns; allowed: one or the other"
         )
+    if annual and posterior is not None:
+        raise InputError("--annual with --posterior: the ensemble table is monthly (bands of months); "
+                         "allowed: one or the other")  # fmt: skip
     resolved = resolve_scenario(scenario)
     if until is not None:
         resolved = resolved.with_end(parse_month(until, "--until"))
