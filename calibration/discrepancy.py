@@ -320,17 +320,19 @@ def estimate_run(run_dir: Path, fit_until: str) -> pd.DataFrame:
     return write_tables(run_dir, particles, load_targets(), fit_until)
 
 
-def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
-    """Widen a calibration's remittance discrepancy by the rolling windows' forecast errors.
+def record_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
+    """Write the rolling windows' forecast errors beside a calibration's discrepancy.
 
-    The level bands of a calibration fitted to 2021 then carry, in
-    quadrature, its in-sample residuals and the RMS log error of the rolling
-    forecasts (all of them of years up to 2021, so nothing after the fit
-    leaks in). The in-sample part is estimated again from the run's
-    ``particles.parquet`` (its ``fit_until`` from ``settings.json``) when
-    the run has them (``particle_bias.csv`` is then written again too), else
-    read from the table. Rewrites ``run_dir/discrepancy.csv`` with the columns ``sigma_in_sample`` and
-    ``sigma_forecast`` beside the combined ``sigma``; ``bias`` is the fit's.
+    The column ``sigma_forecast`` holds, per origin's remittance series, the
+    RMS log error of the rolling forecasts (all of them of years up to 2021,
+    so nothing after a 2021 fit leaks in). It is a record, not part of the
+    bands: ``sigma`` stays the fit's in-sample spread, which with the
+    ``drift`` makes the bands users see (the rolling windows' own band;
+    docs/calibration.md, "The bands users see drop the rolling forecast
+    error"). The table is estimated again from the run's
+    ``particles.parquet`` (its ``fit_until`` from ``settings.json``) when the
+    run has them (``particle_bias.csv`` is then written again too), else
+    read. Rewrites ``run_dir/discrepancy.csv``.
     """
     import json
 
@@ -343,19 +345,17 @@ def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
         table = estimate_run(run_dir, json.loads((run_dir / "settings.json").read_text())["fit_until"])
     else:
         table = pd.read_csv(path).set_index("series")
-    if "sigma_in_sample" in table.columns:  # already combined: start again from the fit's own residuals
-        table["sigma"] = table["sigma_in_sample"]
+    if "sigma_in_sample" in table.columns:  # written before 4 Dec 2026: sigma was combined
+        table["sigma"] = table.pop("sigma_in_sample")
     points = pd.read_csv(points_csv)
     shares = points[points["measure"] == "share"]
     errors = np.log(shares["observed"] / shares[forecast_column(shares)])
     forecast = errors.groupby(shares["origin"]).apply(lambda e: float(np.sqrt(np.mean(e**2))))
-    table["sigma_in_sample"] = table["sigma"]
     table["sigma_forecast"] = 0.0
     for origin, value in forecast.items():
         key = f"remit_gdp_pct:{origin}"
         if key in table.index:
             table.loc[key, "sigma_forecast"] = value
-            table.loc[key, "sigma"] = float(np.hypot(table.loc[key, "sigma_in_sample"], value))
     atomic_write(path, lambda tmp: table.to_csv(tmp))
     return table
 
@@ -363,4 +363,4 @@ def add_forecast_error(run_dir: Path, points_csv: Path) -> pd.DataFrame:
 if __name__ == "__main__":  # pragma: no cover
     import sys
 
-    print(add_forecast_error(Path(sys.argv[1]), Path(sys.argv[2])).round(3).to_string())
+    print(record_forecast_error(Path(sys.argv[1]), Path(sys.argv[2])).round(3).to_string())

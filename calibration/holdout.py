@@ -13,12 +13,13 @@ The table has the columns of the rolling-origin points
 (:func:`calibration.rolling.score_window`), so the same summaries score it:
 ``forecast`` (members moved by their own bias), ``model`` (members alone),
 ``model_q05``/``model_q95`` (the fit's in-sample structural spread and its
-drift after 2021, :mod:`calibration.discrepancy`),
-``backtest_q05``/``backtest_q95`` (that plus the rolling forecast
-error: the band the product shows), ``flat_q05``/``flat_q95`` (the band the
-product showed before the drift: in-sample spread and rolling error), ``posterior_q05``/``posterior_q95``,
-and the naive forecast (the 2021 value carried forward) with its band.
-USD is the share times the WDI GDP of the year, a driver known to 2024.
+drift after 2021, :mod:`calibration.discrepancy`: the band the product
+shows from 4 Dec 2026), ``flat_q05``/``flat_q95`` (the in-sample spread and
+the rolling forecast error, without the drift: the band shown before),
+``backtest_q05``/``backtest_q95`` (all three),
+``posterior_q05``/``posterior_q95``, and the naive forecast (the 2021 value
+carried forward) with its band. USD is the share times the WDI GDP of the
+year, a driver known to 2024.
 """
 
 from __future__ import annotations
@@ -76,31 +77,32 @@ def forecast_points(run_dir: Path, count: int = MEMBERS, seed: int = 0, househol
         gdp = data.wdi("ny_gdp_mktp_cd", origin)
         error = structural.get(("remittances_gdp_pct", origin), StructuralError())
         in_sample = float(table.loc[series].get("sigma_in_sample", table.loc[series, "sigma"]))
-        model_error = error._replace(sigma=in_sample)
+        rolling_error = float(table.loc[series].get("sigma_forecast", 0.0))
+        shown = error._replace(sigma=in_sample)
         for year in years:
             values = shares[[f"{series}:{year}"]].to_numpy(dtype=float)  # members x 1
             moved = values[:, 0] * np.exp(np.asarray(error.bias, dtype=float))
             horizon = year - int(fit_until[:4])
+            spreads = {
+                "model": shown.sigma_at(year),
+                "flat": np.hypot(in_sample, rolling_error),
+                "backtest": np.hypot(shown.sigma_at(year), rolling_error),
+            }
             for measure, scale in (("share", 1.0), ("usd", gdp.get(year, np.nan) / 100.0)):
                 if not np.isfinite(scale):
                     continue
                 last, naive_low, naive_high = naive_band(known[measure], horizon)
-                model_low, model_high = band(structural_spread(values, model_error.sigma_at(year), error.bias)
-                                             * scale, 1)  # fmt: skip
-                shown_low, shown_high = band(
-                    structural_spread(values, error.sigma_at(year), error.bias) * scale, 1
-                )
-                flat_low, flat_high = band(structural_spread(values, error.sigma, error.bias) * scale, 1)
+                bands = {name: band(structural_spread(values, spread, error.bias) * scale, 1)
+                         for name, spread in spreads.items()}  # fmt: skip
                 posterior_low, posterior_high = band(values[:, 0] * scale)
                 rows.append({
                     "window": run_dir.name, "fit_until": fit_until, "origin": origin, "year": year,
                     "horizon": horizon, "measure": measure,
                     "model": float(np.median(values)) * scale, "forecast": float(np.median(moved)) * scale,
-                    "model_q05": float(model_low[0]), "model_q95": float(model_high[0]),
+                    **{f"{name}_{q}": float(edge[0]) for name, pair in bands.items()
+                       for q, edge in zip(("q05", "q95"), pair, strict=True)},
                     "posterior_q05": float(posterior_low), "posterior_q95": float(posterior_high),
-                    "backtest_q05": float(shown_low[0]), "backtest_q95": float(shown_high[0]),
-                    "flat_q05": float(flat_low[0]), "flat_q95": float(flat_high[0]),
-                    "backtest_sigma": float(table.loc[series].get("sigma_forecast", 0.0)),
+                    "backtest_sigma": rolling_error,
                     "naive": last, "naive_q05": naive_low, "naive_q95": naive_high,
                     "sigma": in_sample, "bias": float(table.loc[series, "bias"]), "drift": float(error.drift),
                 })  # fmt: skip
@@ -118,7 +120,7 @@ def write_forecast(run_dir: Path, count: int = MEMBERS, seed: int = 0, household
     atomic_write(path, lambda tmp: points.to_csv(tmp, index=False, float_format="%.6g"))
     settings = {"members": count, "root_seed": seed, "households": households, "years": list(YEARS),
                 "posterior": f"{run_dir.name}/posterior.parquet",
-                "band_shown": "backtest_q05 to backtest_q95"}  # fmt: skip
+                "band_shown": "model_q05 to model_q95"}  # fmt: skip
     atomic_write(path.with_suffix(".json"), lambda tmp: tmp.write_text(json.dumps(settings, indent=2)))
     return path
 

@@ -179,7 +179,7 @@ def test_ensemble_band_widens_after_the_fit_by_the_drift(tmp_path):
     assert read_discrepancy(tmp_path / "posterior.parquet")[("remittances_usd", "TJ")] == error
 
 
-def test_forecast_error_widens_the_shipped_discrepancy(tmp_path):
+def test_rolling_forecast_error_is_recorded_beside_the_in_sample_spread(tmp_path):
     pd.DataFrame(
         {
             "series": ["remit_gdp_pct:TJ", "banned:TJ"],
@@ -202,10 +202,17 @@ def test_forecast_error_widens_the_shipped_discrepancy(tmp_path):
         tmp_path / "points.csv", index=False
     )
     for _ in range(2):  # running it twice gives the same table
-        table = discrepancy.add_forecast_error(tmp_path, tmp_path / "points.csv")
-    assert table.loc["remit_gdp_pct:TJ", "sigma_forecast"] == pytest.approx(0.4)
-    assert table.loc["remit_gdp_pct:TJ", "sigma"] == pytest.approx(0.5)  # hypot(0.3, 0.4)
+        table = discrepancy.record_forecast_error(tmp_path, tmp_path / "points.csv")
+    assert table.loc["remit_gdp_pct:TJ", "sigma_forecast"] == pytest.approx(0.4)  # RMS of +-0.4
+    assert table.loc["remit_gdp_pct:TJ", "sigma"] == pytest.approx(0.3)  # the bands keep the fit's own
     assert table.loc["banned:TJ", "sigma"] == pytest.approx(0.1)
+    # a table written before 4 Dec 2026 (sigma combined with the rolling error) gets its own spread back
+    old = table.assign(
+        sigma_in_sample=table["sigma"], sigma=np.hypot(table["sigma"], table["sigma_forecast"])
+    )
+    old.to_csv(tmp_path / "discrepancy.csv")
+    again = discrepancy.record_forecast_error(tmp_path, tmp_path / "points.csv")
+    assert again.loc["remit_gdp_pct:TJ", "sigma"] == pytest.approx(0.3) and "sigma_in_sample" not in again
 
 
 def test_drift_by_hand_and_the_band_widens_only_after_the_fit():
