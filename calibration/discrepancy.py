@@ -17,13 +17,13 @@ and a level's predictive distribution is the posterior mixture, each
 particle moved by its own bias, times a log-normal error:
 ``value_p * exp(b_p + sigma_h * z)``, ``p`` drawn by posterior weight, ``z``
 standard normal, ``sigma_h = sqrt(sigma^2 + h * q^2)`` for a level ``h`` years
-after the fit's last month (``sigma`` in sample). The second term is the
-drift of the discrepancy: the offsets keep their sign for years but do not
-stay put, so a forecast ``h`` years out may find the offset moved by a random
-walk whose annual step is ``q``, estimated, like the naive band it is
-scored against (:func:`calibration.rolling.naive_band`), from the standard
-deviation of annual changes, here of the residuals. Its median is the model's forecast of the recorded
-series; its band says where that series is expected. The bias is the
+after the fit's last month (``sigma`` in sample). Its median is the model's
+forecast of the recorded series; its band says where that series is
+expected. ``q`` is the drift of the discrepancy: the offsets keep their sign
+for years but do not stay put, so a forecast ``h`` years out may find the
+offset moved by a random walk whose annual step is ``q``, estimated, like
+the naive band it is scored against (:func:`calibration.rolling.naive_band`),
+from the standard deviation of annual changes, here of the residuals. The bias is the
 discrepancy's mean given the parameters (Kennedy and O'Hagan 2001): the
 residuals of every fit so far are persistent offsets that keep their sign
 for years, and particles that fit the levels differently have different
