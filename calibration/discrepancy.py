@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from calibration.targets import in_fit
+from sim.ensemble import drifted_spread
 
 MIN_POINTS = 3  # a series with fewer fitted rows borrows the pooled sigma of its target
 LEVEL_KINDS = ("level",)
@@ -208,11 +209,6 @@ def horizon_years(date: str, fit_until: str | None) -> float:
     return max(months, 0) / 12.0
 
 
-def spread_at(sigma: float, step: float, horizon: float) -> float:
-    """``sqrt(sigma^2 + horizon * step^2)``: the structural spread ``horizon`` years after the fit."""
-    return float(np.sqrt(sigma**2 + max(horizon, 0.0) * step**2))
-
-
 PARTICLE_BIAS = "particle_bias.csv"
 
 
@@ -275,8 +271,9 @@ def predictive_quantiles(
     ``exp(sigma_h * z)``, and, where no per-particle ``bias`` is given for the
     series, the table's one ``bias``. ``sigma_h`` is the table's ``sigma``
     widened by its ``drift`` for the years after ``fit_until``
-    (:func:`spread_at`); without ``fit_until``, the table's ``sigma``. Returns a frame indexed by target id
-    with one column per quantile (``q05``, ``q50``, ``q95`` for the
+    (:func:`sim.ensemble.drifted_spread`); without ``fit_until``, the
+    table's ``sigma``. Returns a frame indexed by target id with one column
+    per quantile (``q05``, ``q50``, ``q95`` for the
     defaults). Rows of kinds other than ``level`` (bounds, bands, changes)
     get the posterior only.
     """
@@ -296,7 +293,9 @@ def predictive_quantiles(
                 values = values * np.exp(bias[row.series].to_numpy(dtype=float)[pick])
             if sigma is not None and row.series in sigma.index:
                 shared, spread = offset(sigma, row.series)
-                spread = spread_at(spread, step_of(sigma, row.series), horizon_years(row.date, fit_until))
+                spread = float(
+                    drifted_spread(spread, step_of(sigma, row.series), horizon_years(row.date, fit_until))
+                )
                 values = values * np.exp((0.0 if own else shared) + spread * z)
         values = values[np.isfinite(values)]
         out[row.id] = np.quantile(values, quantiles) if len(values) else np.full(len(quantiles), np.nan)

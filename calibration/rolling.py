@@ -120,7 +120,7 @@ def score_window(run_dir: Path, window: Window, seed: int = 0, backtest: dict[st
     window's residuals, :func:`calibration.discrepancy.particle_bias`);
     ``model_q05``/``model_q95`` add the window's structural spread to that,
     widened for the years after the fit by the drift of its discrepancy
-    (:func:`calibration.discrepancy.spread_at`); ``flat_q05``/``flat_q95``
+    (:func:`sim.ensemble.drifted_spread`); ``flat_q05``/``flat_q95``
     are the same band without the drift (the spread of the fitted years at
     every horizon, the band of the seventh round);
     ``backtest_q05``/``backtest_q95`` add to the ``model`` band, in

@@ -107,15 +107,19 @@ class StructuralError(NamedTuple):
         else:
             stamps = pd.DatetimeIndex(pd.to_datetime(dates))
             months = stamps.year.to_numpy() * 12 + stamps.month.to_numpy() - 1
-        end = parse_month(self.fit_end, "fit_end")
-        horizon = np.maximum(months - end, 0) / 12.0
-        return np.sqrt(self.sigma**2 + horizon * self.drift**2)
+        return drifted_spread(self.sigma, self.drift, (months - parse_month(self.fit_end, "fit_end")) / 12.0)
 
     def record(self) -> dict:
         """The error as plain JSON values: ``bias`` (float or list per member), ``sigma``, ``drift``
         and ``fit_end``."""
         bias = list(self.bias) if isinstance(self.bias, tuple) else float(self.bias)
         return {"bias": bias, "sigma": float(self.sigma), "drift": float(self.drift), "fit_end": self.fit_end}
+
+
+def drifted_spread(sigma: float, drift: float, horizon: float | np.ndarray) -> np.ndarray:
+    """The structural spread ``horizon`` years after a fit's last month: ``sqrt(sigma^2 + h * drift^2)``,
+    ``h`` the horizon clipped at 0 (in sample the spread is ``sigma``)."""
+    return np.sqrt(sigma**2 + np.maximum(np.asarray(horizon, dtype=float), 0.0) * drift**2)
 
 
 PARTICLE_BIAS = "particle_bias.csv"  # each posterior particle's own bias, beside posterior.parquet

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from calibration import discrepancy, rolling
-from sim.ensemble import member_bands
+from sim.ensemble import drifted_spread, member_bands
 
 
 def _targets(points: dict[str, list[tuple[str, float]]]) -> pd.DataFrame:
@@ -224,7 +224,7 @@ def test_drift_by_hand_and_the_band_widens_only_after_the_fit():
     assert discrepancy.drift(r, years=np.array([0.0, 2.0, 4.0, 6.0])) == pytest.approx(np.sqrt(0.02 / 3))
     assert discrepancy.horizon_years("2016", "2014-12") == 2.0
     assert discrepancy.horizon_years("2013-06", "2014-12") == 0.0
-    assert discrepancy.spread_at(0.3, 0.4, 1.0) == pytest.approx(0.5)
+    assert drifted_spread(0.3, 0.4, 1.0) == pytest.approx(0.5)
 
     targets = _targets({"remit_gdp_pct:TJ": [("2014", 10.0), ("2017", 10.0)]})
     particles = pd.DataFrame({"weight": [1.0], **{f"remit_gdp_pct:TJ:{y}": [10.0] for y in (2014, 2017)}})
